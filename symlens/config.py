@@ -1,0 +1,206 @@
+"""Configuration: frozen dataclasses and the one place where named profiles live.
+
+A :class:`LensConfig` holds every knob of a SymmetryLens fit.  Profiles differ only in
+size knobs (batch, steps, network width, schedule length); the method is the same in
+every profile unless a profile selects a named loss variant (see :data:`LOSS_VARIANTS`).
+
+Two published loss variants exist (reproduction spec §1.9, §3):
+
+``"v1"``
+    the code that produced the arXiv v1 runs: (α, β, γ, δ) = (1.5, 2.5, 1.5, 1.0),
+    soft-threshold gain 100, uniformity = reg1 + reg2.
+``"head"``
+    the later (v2-era) code: (1, 2, 1, 0.75), gain 50, uniformity = ½ (reg1 + reg2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields, replace
+
+__all__ = [
+    "LossConfig",
+    "LensConfig",
+    "LOSS_VARIANTS",
+    "PROFILES",
+    "PROFILE_NOTES",
+    "loss_variant",
+    "get_profile",
+    "profile_names",
+]
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Coefficients of the total loss, eq. 13, and of its pieces.
+
+    ``L = alpha L_align + beta * uniformity_scale * (reg1 + reg2)
+          + gamma mean_i H(y_i) - (gamma + delta) H_r(y)``
+    """
+
+    variant: str = "v1"
+    alpha: float = 1.5  # alignment, eq. 9
+    beta: float = 2.5  # uniformity, eqs. 7-8
+    gamma: float = 1.5  # resolution, eq. 11 (marginal-entropy coefficient)
+    delta: float = 1.0  # information preservation, eq. 12
+    gain: float = 100.0  # soft-threshold gain g, eq. 17
+    uniformity_scale: float = 1.0  # 1 (v1: reg1 + reg2) or 0.5 (head: half sum)
+    estimator_l2: float = 1e-5  # non-squared Frobenius penalty on the conditional MLP weights
+
+
+LOSS_VARIANTS: dict[str, LossConfig] = {
+    "v1": LossConfig("v1", 1.5, 2.5, 1.5, 1.0, 100.0, 1.0),
+    "head": LossConfig("head", 1.0, 2.0, 1.0, 0.75, 50.0, 0.5),
+}
+
+
+def loss_variant(name: str) -> LossConfig:
+    """The :class:`LossConfig` of a named published variant (``"v1"`` or ``"head"``)."""
+    try:
+        return LOSS_VARIANTS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown loss variant {name!r}; choose one of {sorted(LOSS_VARIANTS)}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class LensConfig:
+    """Every setting of a fit.  Sizes are for N = 33 unless noted.
+
+    Schedules count *epochs* of ``steps_per_epoch`` optimiser steps, as the authors' code
+    does (spec §6 item 15): learning rates decay log-linearly per epoch, and the filter
+    noise decays as ``exp(-epoch / noise_decay_epochs)``.
+    """
+
+    # model (spec §1.2-1.4)
+    padding: int | None = None  # P; None -> P = N
+    init_std: float = 1e-3  # A_ij ~ N(0, init_std^2), eq. 6
+    filter_noise: float = 0.1  # sigma_0, eq. 20
+    noise_decay_epochs: float = 10.0  # t_0, eq. 20
+    # estimators (spec §1.11)
+    n_kernels: int = 4
+    hidden: int | None = None  # conditional MLP width H; None -> 16 N (528 for N = 33)
+    # data feed (spec §2.1 item 9)
+    batch_size: int = 16_500
+    n_batches: int = 100  # size of the fixed training set in batches (make_dataset n = n_batches * B)
+    # optimisation (spec §3)
+    epochs: int = 10_000
+    steps_per_epoch: int = 100
+    model_lr: float = 1e-4
+    estimator_lr: float = 1e-3
+    lr_decay: float = 0.1  # final lr / initial lr, log-spaced per epoch
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_eps: float = 1e-7  # Keras default, as in the authors' runs
+    loss: LossConfig = field(default_factory=lambda: LOSS_VARIANTS["v1"])
+    # bookkeeping
+    log_every: int = 100
+    checkpoint_every: int = 1_000
+    snapshot_every: int = 0  # 0: no generator/K snapshots in the history
+
+    @property
+    def total_steps(self) -> int:
+        return self.epochs * self.steps_per_epoch
+
+    def resolved_padding(self, dim: int) -> int:
+        return dim if self.padding is None else self.padding
+
+    def resolved_hidden(self, dim: int) -> int:
+        return 16 * dim if self.hidden is None else self.hidden
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LensConfig":
+        d = dict(d)
+        d["loss"] = LossConfig(**d["loss"])
+        d["adam_betas"] = tuple(d["adam_betas"])
+        return cls(**d)
+
+
+_LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}
+_LENS_FIELDS = {f.name for f in fields(LensConfig)} - {"loss"}
+
+
+# Profiles: size knobs only.  "paper" is spec §7 (the v1 runs).
+PROFILES: dict[str, LensConfig] = {
+    "paper": LensConfig(),
+    "smoke": LensConfig(
+        batch_size=33 * 31,
+        n_batches=8,
+        hidden=132,
+        epochs=12,
+        steps_per_epoch=25,
+        model_lr=3e-3,
+        estimator_lr=1e-2,
+        noise_decay_epochs=1.0,
+        log_every=10,
+        checkpoint_every=100,
+        snapshot_every=60,
+    ),
+    "cpu": LensConfig(
+        batch_size=33 * 31,
+        n_batches=40,
+        hidden=264,
+        epochs=80,
+        steps_per_epoch=50,
+        model_lr=1e-2,
+        estimator_lr=3e-3,
+        noise_decay_epochs=2.0,
+        log_every=50,
+        checkpoint_every=500,
+        snapshot_every=400,
+    ),
+}
+
+PROFILE_NOTES: dict[str, str] = {
+    "paper": "the paper's v1 settings (spec §7): B = 16 500, 10 000 epochs x 100 steps; a GPU job",
+    "smoke": "a few hundred steps at B = 1 023; checks the pipeline, not the method's accuracy",
+    "cpu": "the best a 2-core CPU does in minutes; a compressed schedule (see benchmarks/README.md)",
+}
+
+
+def profile_names() -> list[str]:
+    return sorted(PROFILES)
+
+
+def get_profile(name: str = "smoke", **overrides) -> LensConfig:
+    """The named profile with ``overrides`` applied.
+
+    Overrides are :class:`LensConfig` or :class:`LossConfig` field names, plus
+    ``variant="v1"|"head"`` which selects a published loss variant first (individual
+    loss coefficients given beside it win).
+
+    Raises
+    ------
+    ValueError
+        unknown profile, variant or override name.
+    """
+    if isinstance(name, LensConfig):
+        cfg = name
+    else:
+        try:
+            cfg = PROFILES[name]
+        except KeyError:
+            raise ValueError(
+                f"unknown profile {name!r}; choose one of {profile_names()}"
+            ) from None
+    overrides = dict(overrides)
+    loss = cfg.loss
+    if "variant" in overrides:
+        loss = loss_variant(overrides.pop("variant"))
+    if "loss" in overrides:
+        loss = overrides.pop("loss")
+    loss_kw = {k: overrides.pop(k) for k in list(overrides) if k in _LOSS_FIELDS}
+    unknown = sorted(set(overrides) - _LENS_FIELDS)
+    if unknown:
+        raise ValueError(
+            f"unknown configuration key(s) {unknown}; valid keys are "
+            f"{sorted(_LENS_FIELDS | _LOSS_FIELDS | {'variant'})}"
+        )
+    if loss_kw:
+        loss = replace(loss, **loss_kw)
+    if "adam_betas" in overrides:
+        overrides["adam_betas"] = tuple(overrides["adam_betas"])
+    return replace(cfg, loss=loss, **overrides)

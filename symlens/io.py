@@ -1,0 +1,108 @@
+"""Saving and loading runs with their provenance.
+
+A run directory holds ``metrics.json`` (plain floats, the config, and provenance: profile,
+seed, device, versions, git commit, wall time, date) and ``arrays.npz`` (matrices,
+histories, snapshots).  Every number the book shows is read back from such a directory.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["provenance", "save_run", "load_run", "to_plain", "repo_root"]
+
+
+def repo_root() -> Path:
+    """The repository root (the folder holding ``pyproject.toml``) of this checkout."""
+    here = Path(__file__).resolve().parent
+    for p in (here, *here.parents):
+        if (p / "pyproject.toml").exists():
+            return p
+    return here.parent
+
+
+def _git_sha() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=repo_root(), capture_output=True, text=True, timeout=5
+        )
+        sha = out.stdout.strip() or "unknown"
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo_root(), capture_output=True, text=True, timeout=5,
+        ).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance(profile: str, seed: int, device, wall_time_s: float | None = None, **extra) -> dict:
+    """Where a result came from: profile, seed, device, hardware, versions, git commit, date."""
+    import torch
+
+    dev = str(device)
+    if dev.startswith("cuda") and torch.cuda.is_available():
+        hardware = torch.cuda.get_device_name(torch.device(dev))
+    else:
+        hardware = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+    return to_plain(
+        {
+            "profile": profile,
+            "seed": seed,
+            "device": dev,
+            "hardware": hardware,
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+            "git": _git_sha(),
+            "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "wall_time_s": wall_time_s,
+            **extra,
+        }
+    )
+
+
+def to_plain(obj):
+    """Recursively turn NumPy/torch scalars and arrays into plain Python for JSON."""
+    if isinstance(obj, dict):
+        return {str(k): to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if hasattr(obj, "item") and getattr(obj, "ndim", None) == 0:
+        return obj.item()
+    return obj
+
+
+def save_run(directory, metrics: dict, arrays: dict | None = None, config=None, provenance: dict | None = None) -> Path:
+    """Write ``metrics.json`` (+ ``config``, ``provenance``) and ``arrays.npz`` into directory."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    if hasattr(config, "to_dict"):
+        config = config.to_dict()
+    payload = {"metrics": to_plain(metrics), "config": to_plain(config), "provenance": to_plain(provenance)}
+    (d / "metrics.json").write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    if arrays:
+        np.savez_compressed(d / "arrays.npz", **{k: np.asarray(v) for k, v in arrays.items()})
+    return d
+
+
+def load_run(directory) -> dict:
+    """Read a run back: ``{"metrics", "config", "provenance", "arrays"}``."""
+    d = Path(directory)
+    path = d / "metrics.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no saved run at {d} (missing metrics.json)")
+    out = json.loads(path.read_text())
+    arr = d / "arrays.npz"
+    out["arrays"] = dict(np.load(arr)) if arr.exists() else {}
+    return out

@@ -1,0 +1,195 @@
+"""The front door: a scikit-learn-like estimator that learns a symmetry from data.
+
+    lens = SymmetryLens(profile="smoke", seed=0).fit(X)
+    lens.generator_                 # (N, N) learned generator (cropped)
+    lens.transform(X_new)           # (n, N) equivariant representation y = K x
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import torch
+
+from .config import LensConfig, get_profile
+from .group_conv import require_odd_dim
+from .train import Trainer, resolve_device
+
+__all__ = ["SymmetryLens", "NotFittedError", "check_samples"]
+
+
+class NotFittedError(RuntimeError):
+    """A fitted attribute was read before :meth:`SymmetryLens.fit`."""
+
+
+def check_samples(X, name: str = "X", dim: int | None = None) -> np.ndarray:
+    """Validate a sample matrix: 2-D, finite, and of width ``dim`` when given.  Returns float32."""
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_dims), got shape {X.shape}")
+    if not np.issubdtype(X.dtype, np.number):
+        raise ValueError(f"{name} must be numeric, got dtype {X.dtype}")
+    bad = ~np.isfinite(X)
+    if bad.any():
+        rows = np.unique(np.nonzero(bad)[0])
+        raise ValueError(
+            f"{name} contains {int(bad.sum())} NaN/inf value(s) in {rows.size} row(s), "
+            f"first at row {int(rows[0])}"
+        )
+    if dim is not None and X.shape[1] != dim:
+        raise ValueError(f"{name} has {X.shape[1]} dimensions but the lens was fitted on {dim}")
+    return X.astype(np.float32, copy=False)
+
+
+class SymmetryLens:
+    """Learn the minimal generator of a 1-parameter symmetry, a resolving filter and the
+    equivariant representation y = K x from samples alone (Efe & Ozakin).
+
+    Parameters
+    ----------
+    profile : a profile name of :mod:`symlens.config` (``"smoke"``, ``"cpu"``, ``"paper"``)
+        or a :class:`~symlens.config.LensConfig`.
+    seed : seeds the initialisation, filter noise and batch order.
+    device : ``"auto"`` (CUDA if available), ``"cpu"`` or ``"cuda"``.
+    checkpoint_dir : where to write checkpoints every ``checkpoint_every`` steps; needed for
+        ``fit(..., resume=True)``.
+    progress : show a progress bar with the loss terms (and cosine similarity when the
+        true generator is known).
+    **config_overrides : any :class:`~symlens.config.LensConfig` or loss field, or
+        ``variant="v1"|"head"``.
+
+    Attributes (after ``fit``)
+    --------------------------
+    generator_ : (N, N) learned generator, the central crop of exp(S).
+    generator_full_ : (N+2P, N+2P) the padded generator.
+    filter_ : (N,) normalised resolving filter ψ̂.
+    group_convolution_matrix_ : (N, N) K, rows ψ̂ᵀ G^{n-(N-1)/2}.
+    history_ : list of dicts, one per logged step (losses, τ, and ``cosine_similarity`` /
+        ``rmse`` when ``true_generator`` was given).
+    snapshots_ : dict with ``step``, ``generator`` and ``group_convolution`` lists.
+    """
+
+    def __init__(
+        self,
+        profile: str | LensConfig = "smoke",
+        seed: int = 0,
+        device: str = "auto",
+        checkpoint_dir: str | os.PathLike | None = None,
+        progress: bool = True,
+        **config_overrides,
+    ):
+        self.config = get_profile(profile, **config_overrides)
+        self.profile = profile if isinstance(profile, str) else "custom"
+        self.seed = int(seed)
+        self.device = resolve_device(device)
+        self.checkpoint_dir = checkpoint_dir
+        self.progress = progress
+        self._trainer: Trainer | None = None
+
+    # ------------------------------------------------------------------ fitting
+    def _batch_config(self, dim: int) -> LensConfig:
+        B = self.config.batch_size
+        if B % dim == 0:
+            return self.config
+        rounded = (B // dim) * dim
+        if rounded == 0:
+            raise ValueError(f"batch_size {B} is smaller than N = {dim}")
+        warnings.warn(
+            f"batch_size {B} is not a multiple of N = {dim}, which the masked conditional "
+            f"estimator needs; rounded down to {rounded}",
+            stacklevel=3,
+        )
+        from dataclasses import replace
+
+        return replace(self.config, batch_size=rounded)
+
+    def fit(self, X, true_generator=None, resume: bool = False, stop_at: int | None = None) -> "SymmetryLens":
+        """Learn the symmetry of X (n_samples, N).
+
+        true_generator : optional (N, N) matrix; when given, the history records the
+            cosine similarity and RMSE of the learned generator against it.
+        resume : continue from ``checkpoint_dir``'s checkpoint (same data, config and seed
+            give the same final result as an uninterrupted run on the CPU).
+        stop_at : stop after this many steps in total (checkpointing if a directory is set).
+        """
+        X = check_samples(X)
+        n, dim = X.shape
+        if dim < 3:
+            raise ValueError(f"need at least 3 dimensions, got {dim}")
+        require_odd_dim(dim)
+        cfg = self._batch_config(dim)
+        if n < cfg.batch_size:
+            raise ValueError(
+                f"X has {n} samples, fewer than one batch of {cfg.batch_size}; pass more "
+                "samples or a smaller batch_size"
+            )
+        if true_generator is not None:
+            true_generator = np.asarray(true_generator, dtype=np.float64)
+            if true_generator.shape != (dim, dim):
+                raise ValueError(f"true_generator must be ({dim}, {dim}), got {true_generator.shape}")
+        if resume and self.checkpoint_dir is None:
+            raise ValueError("resume=True needs checkpoint_dir")
+        if self.device.type == "cpu":
+            torch.set_flush_denormal(True)  # mixture densities underflow; denormals are 5-20x slower
+        if self._trainer is None or not resume:
+            self._trainer = Trainer(cfg, dim, seed=self.seed, device=self.device)
+        if resume:
+            self._trainer.load_checkpoint(self.checkpoint_dir)
+        self._mean, self._std = float(X.mean()), float(X.std())
+        Xt = torch.from_numpy(X).to(self.device)
+        self._trainer.fit(Xt, true_generator, self.checkpoint_dir, self.progress, stop_at)
+        return self
+
+    # ------------------------------------------------------------------ results
+    def _fitted(self) -> Trainer:
+        if self._trainer is None:
+            raise NotFittedError("this SymmetryLens is not fitted yet: call .fit(X) first")
+        return self._trainer
+
+    @property
+    def n_features_in_(self) -> int:
+        return self._fitted().dim
+
+    @property
+    def n_steps_(self) -> int:
+        return self._fitted().step
+
+    @property
+    def generator_(self) -> np.ndarray:
+        return self._fitted().current_generator()
+
+    @property
+    def generator_full_(self) -> np.ndarray:
+        with torch.no_grad():
+            return self._fitted().model.generator.big().cpu().numpy()
+
+    @property
+    def filter_(self) -> np.ndarray:
+        with torch.no_grad():
+            return self._fitted().model.filter().double().cpu().numpy()
+
+    @property
+    def group_convolution_matrix_(self) -> np.ndarray:
+        return self._fitted().current_group_convolution()
+
+    @property
+    def history_(self) -> list[dict]:
+        return list(self._fitted().history)
+
+    @property
+    def snapshots_(self) -> dict:
+        return self._fitted().snapshots
+
+    @property
+    def trainer_(self) -> Trainer:
+        """The underlying :class:`~symlens.train.Trainer` (model, estimators, optimisers)."""
+        return self._fitted()
+
+    def transform(self, X) -> np.ndarray:
+        """y = K x̃ for X (n, N), x̃ standardised with the training set's scalar mean and std
+        (training standardises each batch the same way).  Returns (n, N) float64."""
+        tr = self._fitted()
+        X = check_samples(X, dim=tr.dim).astype(np.float64)
+        return ((X - self._mean) / self._std) @ self.group_convolution_matrix_.T

@@ -1,0 +1,47 @@
+"""Training schedules: learning-rate decay, normalised training time τ (eq. 18), the rank
+threshold it drives (eq. 19) and the filter-noise amplitude (eq. 20).
+
+All schedules count epochs of ``steps_per_epoch`` optimiser steps (spec §6 item 15).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .config import LensConfig
+
+__all__ = ["epoch_learning_rates", "learning_rate", "training_time", "filter_noise_std"]
+
+
+def epoch_learning_rates(initial: float, decay: float, epochs: int) -> np.ndarray:
+    """Log-spaced per-epoch learning rates from ``initial`` to ``initial * decay``: (epochs,)."""
+    if epochs == 1:
+        return np.array([initial])
+    return initial * decay ** (np.arange(epochs) / (epochs - 1))
+
+
+def learning_rate(cfg: LensConfig, initial: float, step: int) -> float:
+    """The learning rate in force at optimiser step ``step`` (0-based)."""
+    epoch = min(step // cfg.steps_per_epoch, cfg.epochs - 1)
+    if cfg.epochs == 1:
+        return initial
+    return float(initial * cfg.lr_decay ** (epoch / (cfg.epochs - 1)))
+
+
+def training_time(cfg: LensConfig, step: int) -> float:
+    """τ after step ``step`` (0-based): Σ_{s'<=step} lr(s') / Σ_all lr (eq. 18), in (0, 1].
+
+    The model learning rate weights the steps, as in the authors' code.
+    """
+    lrs = epoch_learning_rates(1.0, cfg.lr_decay, cfg.epochs)
+    spe = cfg.steps_per_epoch
+    epoch = min(step // spe, cfg.epochs - 1)
+    done = lrs[:epoch].sum() * spe + (step - epoch * spe + 1) * lrs[epoch]
+    return float(min(done / (lrs.sum() * spe), 1.0))
+
+
+def filter_noise_std(cfg: LensConfig, step: int) -> float:
+    """σ(t) = σ₀ exp(-t / t₀) with t = step / steps_per_epoch in epochs (eq. 20)."""
+    return cfg.filter_noise * math.exp(-step / cfg.steps_per_epoch / cfg.noise_decay_epochs)

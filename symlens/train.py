@@ -1,0 +1,264 @@
+"""The training loop: two subsystems, two Adam optimisers, simultaneous updates (spec §3).
+
+Each step draws two fresh filter-noise samples: one forward pass feeds the model loss
+(eq. 13, estimators held fixed), the other the estimators' maximum-likelihood loss (model
+held fixed).  Both gradients come from one backward pass and are applied together.
+
+Reproducibility: the initial draw, the filter noise and the batch order come from explicit
+seeded generators; the batch order is a pure function of (seed, step), and the noise
+generator's state is checkpointed, so a resumed run on the CPU reproduces an uninterrupted
+one exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .config import LensConfig
+from .entropy import effective_rank
+from .estimators import MarginalMixture, MaskedConditional
+from .group_conv import GroupConvolution
+from .losses import estimator_loss, model_loss
+from .metrics import generator_cosine_similarity, generator_rmse
+from .schedules import filter_noise_std, learning_rate, training_time
+
+__all__ = ["Trainer", "resolve_device", "CHECKPOINT_NAME"]
+
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' requested but CUDA is not available")
+    return device
+
+
+def _stream_seed(seed: int, stream: int) -> int:
+    """Independent, reproducible seeds for the init, noise and batch-order streams."""
+    return int(np.random.SeedSequence([seed, stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+class Trainer:
+    """Owns the model, the estimators, their optimisers, and the run's history.
+
+    Parameters
+    ----------
+    config : the fit's settings.
+    dim : N, the data dimension (odd).
+    seed : seeds every random stream of the run.
+    device : torch device; the data must be moved there by :meth:`fit`.
+    """
+
+    def __init__(self, config: LensConfig, dim: int, seed: int = 0, device="cpu"):
+        self.config, self.dim, self.seed = config, dim, seed
+        self.device = resolve_device(device)
+        init = torch.Generator().manual_seed(_stream_seed(seed, 0))
+        self.model = GroupConvolution(dim, config.resolved_padding(dim), config.init_std, init)
+        self.marginal = MarginalMixture(dim, config.n_kernels, init)
+        self.conditional = MaskedConditional(dim, config.resolved_hidden(dim), config.n_kernels, init)
+        for m in (self.model, self.marginal, self.conditional):
+            m.to(self.device)
+        adam = dict(betas=config.adam_betas, eps=config.adam_eps)
+        self.opt_model = torch.optim.Adam(self.model.parameters(), lr=config.model_lr, **adam)
+        self.opt_est = torch.optim.Adam(
+            [*self.marginal.parameters(), *self.conditional.parameters()], lr=config.estimator_lr, **adam
+        )
+        self.noise_rng = torch.Generator().manual_seed(_stream_seed(seed, 1))
+        self.step = 0
+        self.history: list[dict] = []
+        self.snapshots: dict[str, list] = {"step": [], "generator": [], "group_convolution": []}
+        self.elapsed = 0.0
+
+    # ------------------------------------------------------------------ one step
+    def _noise(self, sigma: float) -> torch.Tensor:
+        return (sigma * torch.randn(self.dim, generator=self.noise_rng)).to(self.device)
+
+    def train_step(self, x: torch.Tensor):
+        """One simultaneous update on the batch x (B, N).  Returns (ModelLoss, estimator loss)."""
+        cfg, step = self.config, self.step
+        sigma = filter_noise_std(cfg, step)
+        tau = training_time(cfg, step)
+        for group in self.opt_model.param_groups:
+            group["lr"] = learning_rate(cfg, cfg.model_lr, step)
+        for group in self.opt_est.param_groups:
+            group["lr"] = learning_rate(cfg, cfg.estimator_lr, step)
+        y = self.model(x, self._noise(sigma))
+        terms = model_loss(y, self.marginal, self.conditional, tau, cfg.loss)
+        with torch.no_grad():
+            y_est = self.model(x, self._noise(sigma))
+        est = estimator_loss(y_est, self.marginal, self.conditional, cfg.loss.estimator_l2)
+        self.opt_model.zero_grad(set_to_none=True)
+        self.opt_est.zero_grad(set_to_none=True)
+        (terms.total + est).backward()
+        self.opt_model.step()
+        self.opt_est.step()
+        self.step += 1
+        return terms, est
+
+    # ------------------------------------------------------------------ data feed
+    def _batch_indices(self, n: int, step: int) -> np.ndarray:
+        """Sample indices of the batch used at ``step``: passes over the fixed training set,
+        reshuffled at each pass by a generator seeded with (seed, pass)."""
+        B = self.config.batch_size
+        per_pass = n // B
+        p, k = divmod(step, per_pass)
+        if getattr(self, "_perm_pass", None) != (n, p):
+            self._perm = np.random.default_rng([self.seed, 2, p]).permutation(n)
+            self._perm_pass = (n, p)
+        return self._perm[k * B : (k + 1) * B]
+
+    # ------------------------------------------------------------------ reporting
+    @torch.no_grad()
+    def current_generator(self) -> np.ndarray:
+        """Cropped learned generator, (N, N) float64."""
+        return self.model.generator().cpu().numpy()
+
+    @torch.no_grad()
+    def current_group_convolution(self) -> np.ndarray:
+        """K with the clean filter, (N, N) float64."""
+        return self.model.matrix().double().cpu().numpy()
+
+    def _log(self, terms, est, true_generator) -> dict:
+        cfg, step = self.config, self.step - 1
+        tau = training_time(cfg, step)
+        rec = {
+            "step": self.step,
+            "tau": tau,
+            "effective_rank": effective_rank(self.dim, tau, cfg.loss.gain),
+            "filter_noise": filter_noise_std(cfg, step),
+            "model_lr": learning_rate(cfg, cfg.model_lr, step),
+            **terms.as_floats(),
+            "estimator": float(est.detach()),
+            "elapsed_s": self.elapsed,
+        }
+        if true_generator is not None:
+            G = self.current_generator()
+            rec["cosine_similarity"] = generator_cosine_similarity(G, true_generator)
+            rec["rmse"] = generator_rmse(G, true_generator)
+        bad = [k for k, v in rec.items() if isinstance(v, float) and not np.isfinite(v)]
+        if bad:
+            raise FloatingPointError(
+                f"non-finite {bad} at step {self.step}; the last good checkpoint (if any) is kept"
+            )
+        self.history.append(rec)
+        return rec
+
+    def _snapshot(self) -> None:
+        self.snapshots["step"].append(self.step)
+        self.snapshots["generator"].append(self.current_generator())
+        self.snapshots["group_convolution"].append(self.current_group_convolution())
+
+    # ------------------------------------------------------------------ the loop
+    def fit(
+        self,
+        X: torch.Tensor,
+        true_generator: np.ndarray | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        progress: bool = True,
+        stop_at: int | None = None,
+    ) -> "Trainer":
+        """Train on X (n, N) float32 (already on ``self.device``) up to ``config.total_steps``,
+        or up to ``stop_at`` steps (then checkpoint and return: a later ``fit`` continues).
+        """
+        cfg = self.config
+        total = cfg.total_steps if stop_at is None else min(stop_at, cfg.total_steps)
+        n = X.shape[0]
+        if n < cfg.batch_size:
+            raise ValueError(f"{n} samples is fewer than one batch of {cfg.batch_size}")
+        self.conditional.check_batch(cfg.batch_size)
+        if self.step == 0 and cfg.snapshot_every:
+            self._snapshot()
+        bar = tqdm(total=total, initial=self.step, disable=not progress, desc="symlens", dynamic_ncols=True)
+        t0 = time.perf_counter() - self.elapsed
+        try:
+            while self.step < total:
+                idx = torch.from_numpy(self._batch_indices(n, self.step)).to(X.device)
+                terms, est = self.train_step(X[idx])
+                self.elapsed = time.perf_counter() - t0
+                last = self.step == cfg.total_steps
+                if self.step % cfg.log_every == 0 or last or self.step == 1:
+                    rec = self._log(terms, est, true_generator)
+                    post = {k: f"{rec[k]:.3f}" for k in ("total", "alignment", "uniformity", "resolution")}
+                    if "cosine_similarity" in rec:
+                        post["cos"] = f"{rec['cosine_similarity']:.3f}"
+                    bar.set_postfix(post, refresh=False)
+                if cfg.snapshot_every and (self.step % cfg.snapshot_every == 0 or last):
+                    self._snapshot()
+                if checkpoint_dir is not None and self.step % cfg.checkpoint_every == 0:
+                    self.save_checkpoint(checkpoint_dir)
+                bar.update(1)
+        finally:
+            bar.close()
+        if checkpoint_dir is not None:
+            self.save_checkpoint(checkpoint_dir)
+        return self
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict:
+        return {
+            "config": self.config.to_dict(),
+            "dim": self.dim,
+            "seed": self.seed,
+            "step": self.step,
+            "elapsed": self.elapsed,
+            "model": self.model.state_dict(),
+            "marginal": self.marginal.state_dict(),
+            "conditional": self.conditional.state_dict(),
+            "opt_model": self.opt_model.state_dict(),
+            "opt_est": self.opt_est.state_dict(),
+            "noise_rng": self.noise_rng.get_state(),
+            "history": self.history,
+            "snapshots": self.snapshots,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        mismatch = [
+            k
+            for k, mine in (("config", self.config.to_dict()), ("dim", self.dim), ("seed", self.seed))
+            if _normalise(state[k]) != _normalise(mine)
+        ]
+        if mismatch:
+            raise ValueError(f"checkpoint does not match this run: different {mismatch}")
+        self.model.load_state_dict(state["model"])
+        self.marginal.load_state_dict(state["marginal"])
+        self.conditional.load_state_dict(state["conditional"])
+        self.opt_model.load_state_dict(state["opt_model"])
+        self.opt_est.load_state_dict(state["opt_est"])
+        self.noise_rng.set_state(state["noise_rng"])
+        self.step, self.elapsed = state["step"], state["elapsed"]
+        self.history, self.snapshots = state["history"], state["snapshots"]
+
+    def save_checkpoint(self, directory: str | os.PathLike) -> Path:
+        """Write ``directory/checkpoint.pt`` atomically (a kill mid-write keeps the old one)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / CHECKPOINT_NAME
+        tmp = path.with_suffix(".tmp")
+        torch.save(self.state_dict(), tmp)
+        os.replace(tmp, path)
+        return path
+
+    def load_checkpoint(self, directory: str | os.PathLike) -> None:
+        path = Path(directory) / CHECKPOINT_NAME
+        if not path.exists():
+            raise FileNotFoundError(f"no checkpoint to resume from at {path}")
+        self.load_state_dict(torch.load(path, map_location=self.device, weights_only=False))
+
+
+def _normalise(v):
+    """Tuples and lists compare equal after a round trip through a checkpoint."""
+    if isinstance(v, dict):
+        return {k: _normalise(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_normalise(x) for x in v]
+    return v
