@@ -22,6 +22,9 @@ __all__ = [
     "LossConfig",
     "LensConfig",
     "LOSS_VARIANTS",
+    "StudyConfig",
+    "STUDIES",
+    "get_study",
     "PROFILES",
     "PROFILE_NOTES",
     "loss_variant",
@@ -129,8 +132,8 @@ PROFILES: dict[str, LensConfig] = {
     "smoke": LensConfig(
         batch_size=33 * 31,
         n_batches=8,
-        hidden=132,
-        epochs=12,
+        hidden=99,
+        epochs=8,
         steps_per_epoch=25,
         model_lr=3e-3,
         estimator_lr=1e-2,
@@ -159,6 +162,33 @@ PROFILE_NOTES: dict[str, str] = {
     "smoke": "a few hundred steps at B = 1 023; checks the pipeline, not the method's accuracy",
     "cpu": "the best a 2-core CPU does in minutes; a compressed schedule (see benchmarks/README.md)",
 }
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """How much a notebook or study runs under a profile: seeds and datasets (size knobs only)."""
+
+    seeds: tuple[int, ...] = (0,)
+    datasets: tuple[str, ...] = (
+        "gaussian-translation", "gaussian-permuted", "gaussian-dst",
+        "legendre-translation", "legendre-permuted", "legendre-dst",
+    )
+    n_eval: int = 4096  # held-out samples for scoring representations
+
+
+STUDIES: dict[str, StudyConfig] = {
+    "smoke": StudyConfig(seeds=(0,), n_eval=1024),
+    "cpu": StudyConfig(seeds=(0, 1, 2)),
+    "paper": StudyConfig(seeds=(0, 1, 2)),
+}
+
+
+def get_study(profile: str) -> StudyConfig:
+    """The :class:`StudyConfig` of a profile (seeds and datasets a study runs)."""
+    try:
+        return STUDIES[profile]
+    except KeyError:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {profile_names()}") from None
 
 
 def profile_names() -> list[str]:
