@@ -1,0 +1,71 @@
+"""Seconds per training step and samples per second of the faithful method (paper profile).
+
+    python benchmarks/step_time.py [--batches 16500 2046] [--steps 5] [--device cpu]
+
+Prints, per batch size and device: s/step, samples/s, the arithmetic of one step counted
+by torch's FlopCounterMode (matrix products; elementwise work is not counted), and the
+achieved FLOP rate.  The batch must be a multiple of N = 33, so the issue's "2 048" is run
+as 2 046 = 62·33.  Reference (field notes): the authors' TensorFlow code takes 0.75 s per
+step at batch 16 500 on this kind of 2-core CPU (≈ 22 000 samples/s), 0.10 s at 2 046.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from symlens.config import get_profile
+from symlens.train import Trainer
+
+AUTHORS_TF_CPU = {16_500: 0.75, 2_046: 0.10}
+
+
+def bench(batch: int, steps: int, device: str, dim: int = 33, warmup: int = 2) -> dict:
+    cfg = get_profile("paper", batch_size=batch)
+    tr = Trainer(cfg, dim, seed=0, device=device)
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.standard_normal((batch, dim)), dtype=torch.float32, device=device)
+    with FlopCounterMode(display=False) as fc:
+        tr.train_step(x)
+    flops = fc.get_total_flops()
+    for _ in range(warmup):
+        tr.train_step(x)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        tr.train_step(x)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    dt = (time.perf_counter() - t0) / steps
+    return {"batch": batch, "device": device, "s_per_step": dt, "samples_per_s": batch / dt,
+            "gflop_per_step": flops / 1e9, "mflop_per_sample": flops / batch / 1e6,
+            "gflop_per_s": flops / dt / 1e9}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--batches", type=int, nargs="+", default=[16_500, 2_046])
+    p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--device", nargs="+", default=None, help="default: cpu, and cuda when present")
+    args = p.parse_args()
+    torch.set_flush_denormal(True)
+    devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
+    print(f"{'device':>6} {'batch':>6} {'s/step':>8} {'samples/s':>10} {'GFLOP/step':>10} "
+          f"{'MFLOP/sample':>12} {'GFLOP/s':>8} {'authors TF s/step':>18}")
+    for dev in devices:
+        for b in args.batches:
+            r = bench(b, args.steps, dev)
+            ref = AUTHORS_TF_CPU.get(b) if dev == "cpu" else None
+            print(f"{dev:>6} {b:>6} {r['s_per_step']:>8.3f} {r['samples_per_s']:>10.0f} "
+                  f"{r['gflop_per_step']:>10.2f} {r['mflop_per_sample']:>12.2f} {r['gflop_per_s']:>8.1f} "
+                  f"{'' if ref is None else f'{ref:.2f}':>18}")
+
+
+if __name__ == "__main__":
+    main()
