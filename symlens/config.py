@@ -96,6 +96,8 @@ class LensConfig:
     adam_betas: tuple[float, float] = (0.9, 0.999)
     adam_eps: float = 1e-7  # Keras default, as in the authors' runs
     loss: LossConfig = field(default_factory=lambda: LOSS_VARIANTS["v1"])
+    # execution (no effect on the mathematics)
+    compile: bool = False  # torch.compile the loss computation
     # bookkeeping
     log_every: int = 100
     checkpoint_every: int = 1_000
