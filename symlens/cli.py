@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     overrides = {}
     if args.variant:
         overrides["variant"] = args.variant
-    if args.epochs:
+    if args.epochs is not None:
         overrides["epochs"] = args.epochs
     res = run_experiment(
         args.dataset, args.profile, args.seed, args.out, args.device,

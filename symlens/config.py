@@ -103,6 +103,16 @@ class LensConfig:
     checkpoint_every: int = 1_000
     snapshot_every: int = 0  # 0: no generator/K snapshots in the history
 
+    def __post_init__(self):
+        positive = ("init_std", "filter_noise", "noise_decay_epochs", "n_kernels", "batch_size",
+                    "n_batches", "epochs", "steps_per_epoch", "model_lr", "estimator_lr",
+                    "lr_decay", "adam_eps", "log_every", "checkpoint_every")
+        bad = [f"{k}={getattr(self, k)!r}" for k in positive if not getattr(self, k) > 0]
+        bad += [f"{k}={getattr(self, k)!r}" for k in ("padding", "hidden", "snapshot_every")
+                if getattr(self, k) is not None and getattr(self, k) < (0 if k != "hidden" else 1)]
+        if bad:
+            raise ValueError(f"invalid configuration value(s): {', '.join(bad)} (must be positive)")
+
     @property
     def total_steps(self) -> int:
         return self.epochs * self.steps_per_epoch

@@ -18,21 +18,33 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["MarginalMixture", "MaskedConditional", "mixture_log_prob"]
+__all__ = ["MarginalMixture", "MaskedConditional", "mixture_log_prob", "DENSITY_FLOOR"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
+DENSITY_FLOOR = 1e-7
 
 
 def mixture_log_prob(
-    y: torch.Tensor, log_w: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor
+    y: torch.Tensor,
+    log_w: torch.Tensor,
+    mu: torch.Tensor,
+    log_var: torch.Tensor,
+    floor: float = DENSITY_FLOOR,
 ) -> torch.Tensor:
-    """log Σ_m w_m N(y; μ_m, σ²_m) (eqs. 27-28).
+    """log( Σ_m w_m N(y; μ_m, σ²_m) + floor ) (eqs. 27-28).
+
+    The floor reproduces the authors' estimators, which add 1e-7 to the density before the
+    log: log p̂ is bounded below (≈ -16.1) and samples far in a tail stop pulling on the
+    gradients.  ``floor=0`` gives the exact mixture log-density.
 
     y: (...,); log_w, mu, log_var: (..., K) broadcastable against y[..., None].
     Returns (...,).
     """
     z = (y.unsqueeze(-1) - mu) ** 2 * torch.exp(-log_var)
-    return torch.logsumexp(log_w - 0.5 * (_LOG_2PI + log_var + z), dim=-1)
+    lp = torch.logsumexp(log_w - 0.5 * (_LOG_2PI + log_var + z), dim=-1)
+    if floor > 0:
+        lp = torch.logaddexp(lp, torch.full_like(lp, math.log(floor)))
+    return lp
 
 
 class MarginalMixture(nn.Module):
@@ -58,9 +70,9 @@ class MarginalMixture(nn.Module):
     def log_prob(self, y: torch.Tensor, shift: int = 0, detach_params: bool = False) -> torch.Tensor:
         """log p̂_{i+shift}(y_i): y (B, N) -> (B, N).
 
-        With ``shift`` ≠ 0 column i is scored by the neighbour's mixture i + shift; columns
-        whose neighbour falls outside [0, N) are returned as NaN-free zeros and must be
-        masked by the caller (see :func:`neighbour_mask`).
+        With ``shift`` ≠ 0 column i is scored by the neighbour's mixture i + shift; where
+        i + shift falls outside [0, N) the index is clamped (the column is scored by its own
+        mixture) and the caller must mask it out.
         """
         log_w, mu, log_var = self._params(detach_params)
         if shift:

@@ -27,6 +27,9 @@ class NotFittedError(RuntimeError):
 def check_samples(X, name: str = "X", dim: int | None = None) -> np.ndarray:
     """Validate a sample matrix: 2-D, finite, and of width ``dim`` when given.  Returns float32."""
     X = np.asarray(X)
+    if np.issubdtype(X.dtype, np.number):
+        with np.errstate(over="ignore"):
+            X = X.astype(np.float32, copy=False)  # before the finiteness check: > 3.4e38 overflows
     if X.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_dims), got shape {X.shape}")
     if not np.issubdtype(X.dtype, np.number):
@@ -40,7 +43,7 @@ def check_samples(X, name: str = "X", dim: int | None = None) -> np.ndarray:
         )
     if dim is not None and X.shape[1] != dim:
         raise ValueError(f"{name} has {X.shape[1]} dimensions but the lens was fitted on {dim}")
-    return X.astype(np.float32, copy=False)
+    return X
 
 
 class SymmetryLens:
@@ -111,7 +114,8 @@ class SymmetryLens:
         true_generator : optional (N, N) matrix; when given, the history records the
             cosine similarity and RMSE of the learned generator against it.
         resume : continue from ``checkpoint_dir``'s checkpoint (same data, config and seed
-            give the same final result as an uninterrupted run on the CPU).
+            give the same final result as an uninterrupted run on the CPU); without a
+            checkpoint directory, continue the run held in memory.
         stop_at : stop after this many steps in total (checkpointing if a directory is set).
         """
         X = check_samples(X)
@@ -129,13 +133,13 @@ class SymmetryLens:
             true_generator = np.asarray(true_generator, dtype=np.float64)
             if true_generator.shape != (dim, dim):
                 raise ValueError(f"true_generator must be ({dim}, {dim}), got {true_generator.shape}")
-        if resume and self.checkpoint_dir is None:
-            raise ValueError("resume=True needs checkpoint_dir")
+        if resume and self.checkpoint_dir is None and self._trainer is None:
+            raise ValueError("resume=True needs checkpoint_dir (or an earlier fit in this session)")
         if self.device.type == "cpu":
             torch.set_flush_denormal(True)  # mixture densities underflow; denormals are 5-20x slower
         if self._trainer is None or not resume:
             self._trainer = Trainer(cfg, dim, seed=self.seed, device=self.device)
-        if resume:
+        if resume and self.checkpoint_dir is not None:
             self._trainer.load_checkpoint(self.checkpoint_dir)
         self._mean, self._std = float(X.mean()), float(X.std())
         Xt = torch.from_numpy(X).to(self.device)

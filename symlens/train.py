@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +97,16 @@ class Trainer:
         for group in self.opt_est.param_groups:
             group["lr"] = learning_rate(cfg, cfg.estimator_lr, step)
         tau_t = torch.tensor(tau, dtype=torch.float64, device=self.device)
-        terms, est = self._losses(x, self._noise(sigma), self._noise(sigma), tau_t)
+        with warnings.catch_warnings():
+            # inductor's own deprecation notices, printed while it compiles; not ours to fix
+            warnings.filterwarnings("ignore", message=r".*_prims_common\.check", category=FutureWarning)
+            try:
+                terms, est = self._losses(x, self._noise(sigma), self._noise(sigma), tau_t)
+            except torch.linalg.LinAlgError as err:  # a diverged y makes eigvalsh fail first
+                raise FloatingPointError(
+                    f"training diverged at step {step} (covariance eigen-solver failed: {err}); "
+                    "the last good checkpoint (if any) is kept"
+                ) from err
         terms = ModelLoss(*terms)
         self.opt_model.zero_grad(set_to_none=True)
         self.opt_est.zero_grad(set_to_none=True)

@@ -1,0 +1,108 @@
+"""symlens.config: the published loss variants and the paper profile against the spec's
+tables (§1.9, §3, §7); override rules and error messages."""
+
+import dataclasses
+
+import pytest
+
+from symlens import config
+from symlens.config import (LOSS_VARIANTS, PROFILES, LensConfig, LossConfig, get_profile, get_study,
+                            loss_variant, profile_names)
+
+
+# spec §1.9 table (code rows) and §3: (alpha, beta, gamma, delta, gain g, uniformity scale)
+SPEC_VARIANTS = {
+    "v1": (1.5, 2.5, 1.5, 1.0, 100.0, 1.0),  # [code@v0.1/Oct24]: reg1 + reg2
+    "head": (1.0, 2.0, 1.0, 0.75, 50.0, 0.5),  # [code@HEAD]: ½ (reg1 + reg2)
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPEC_VARIANTS))
+def test_loss_variants_match_spec(name):
+    v = loss_variant(name)
+    assert v.variant == name
+    assert (v.alpha, v.beta, v.gamma, v.delta, v.gain, v.uniformity_scale) == SPEC_VARIANTS[name]
+    assert v.estimator_l2 == 1e-5  # spec §1.9: 1e-5 × Σ ‖W‖_F
+    # coefficient on -Ĥ_r in the code is γ + δ (spec §1.9 last column): 2.5 (v1), 1.75 (head)
+    assert v.gamma + v.delta == {"v1": 2.5, "head": 1.75}[name]
+
+
+def test_default_loss_is_v1():
+    assert LossConfig() == LOSS_VARIANTS["v1"]
+    assert LensConfig().loss == LOSS_VARIANTS["v1"]
+
+
+def test_paper_profile_is_spec_section_7():
+    p = get_profile("paper")
+    assert p.batch_size == 16_500 and p.n_batches == 100
+    assert p.epochs == 10_000 and p.steps_per_epoch == 100 and p.total_steps == 1_000_000
+    assert (p.model_lr, p.estimator_lr, p.lr_decay) == (1e-4, 1e-3, 0.1)
+    assert p.adam_betas == (0.9, 0.999) and p.adam_eps == 1e-7  # Keras defaults
+    assert p.init_std == 1e-3  # A ~ N(0, 1e-6)
+    assert (p.filter_noise, p.noise_decay_epochs) == (0.1, 10.0)
+    assert p.n_kernels == 4
+    assert p.resolved_padding(33) == 33  # P = N
+    assert p.resolved_hidden(33) == 528  # H = 16 N
+    assert p.loss == LOSS_VARIANTS["v1"]
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_every_profile_uses_a_published_method(name):
+    p = get_profile(name)
+    assert p.loss == LOSS_VARIANTS[p.loss.variant], "profiles may only select a named loss variant"
+    assert p.batch_size % 33 == 0, "a profile batch must split over the N = 33 conditioning slots"
+    assert p.total_steps == p.epochs * p.steps_per_epoch > 0
+    assert name in config.PROFILE_NOTES
+
+
+def test_profile_names_sorted_and_complete():
+    assert profile_names() == sorted(PROFILES)
+    assert {"smoke", "cpu", "paper"} <= set(profile_names())
+
+
+def test_overrides_apply_and_do_not_mutate_the_profile():
+    before = PROFILES["smoke"]
+    p = get_profile("smoke", epochs=3, hidden=12, gamma=7.0)
+    assert (p.epochs, p.hidden, p.loss.gamma) == (3, 12, 7.0)
+    assert p.loss.alpha == before.loss.alpha
+    assert PROFILES["smoke"] == before
+
+
+def test_variant_override_then_coefficient_wins():
+    p = get_profile("smoke", variant="head", gamma=2.0)
+    assert p.loss.variant == "head"
+    assert (p.loss.alpha, p.loss.beta, p.loss.gamma, p.loss.delta, p.loss.gain) == (1.0, 2.0, 2.0, 0.75, 50.0)
+
+
+def test_get_profile_accepts_a_config_and_lists_to_tuples():
+    base = LensConfig(epochs=5)
+    p = get_profile(base, adam_betas=[0.8, 0.9])
+    assert p.epochs == 5 and p.adam_betas == (0.8, 0.9)
+
+
+def test_unknown_profile_variant_key_and_study():
+    with pytest.raises(ValueError, match="unknown profile 'nope'"):
+        get_profile("nope")
+    with pytest.raises(ValueError, match="unknown loss variant 'v3'"):
+        get_profile("smoke", variant="v3")
+    with pytest.raises(ValueError, match="bogus_key"):
+        get_profile("smoke", bogus_key=1)
+    with pytest.raises(ValueError, match="unknown profile 'nope'"):
+        get_study("nope")
+
+
+def test_config_is_frozen_and_round_trips():
+    p = get_profile("smoke", variant="head", padding=4)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.epochs = 1
+    d = p.to_dict()
+    assert isinstance(d["loss"], dict)
+    d["adam_betas"] = list(d["adam_betas"])  # as after a JSON round trip
+    assert LensConfig.from_dict(d) == p
+
+
+def test_resolved_sizes():
+    c = LensConfig(padding=None, hidden=None)
+    assert (c.resolved_padding(7), c.resolved_hidden(7)) == (7, 112)  # HEAD sensitivity runner: H = 112
+    c = LensConfig(padding=0, hidden=5)
+    assert (c.resolved_padding(7), c.resolved_hidden(7)) == (0, 5)

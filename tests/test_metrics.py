@@ -1,0 +1,130 @@
+"""symlens.metrics: the scores of spec §5 on matrices with known answers."""
+
+import numpy as np
+import pytest
+import scipy.fft
+import scipy.linalg
+from scipy.stats import ortho_group
+
+from symlens.metrics import (best_direction, cosine_similarity, equivariance_error, generator_cosine_similarity,
+                             generator_rmse, group_convolution_cosine_similarity, ideal_group_convolution,
+                             signal_recovery)
+from symlens.testing import delta_filter, exact_shift_generator, reversal_matrix
+
+
+def _K_from(G, psi):
+    """Rows ψᵀ G^{n-(N-1)/2} with numpy matrix powers (no padding)."""
+    N = len(psi)
+    return np.stack([psi @ np.linalg.matrix_power(G, n - (N - 1) // 2) for n in range(N)])
+
+
+def test_cosine_similarity_basics():
+    A = np.random.default_rng(0).normal(size=(5, 5))
+    assert cosine_similarity(A, A) == pytest.approx(1.0, abs=1e-12)
+    assert cosine_similarity(A, -A) == pytest.approx(-1.0, abs=1e-12)
+    assert cosine_similarity(A, 3.0 * A) == pytest.approx(1.0, abs=1e-12)
+    # hand case: <[[1,0],[0,1]], [[1,1],[0,0]]> = 1, norms √2 and √2
+    assert cosine_similarity(np.eye(2), [[1.0, 1.0], [0.0, 0.0]]) == pytest.approx(0.5)
+    assert cosine_similarity(np.zeros((2, 2)), np.eye(2)) == 0.0
+
+
+def test_metric_inputs_are_validated():
+    with pytest.raises(ValueError, match="shape mismatch"):
+        cosine_similarity(np.eye(3), np.eye(4))
+    with pytest.raises(ValueError, match="2-D"):
+        cosine_similarity(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="NaN"):
+        generator_rmse(np.full((2, 2), np.nan), np.eye(2))
+
+
+def test_generator_cosine_ignores_direction():
+    T = exact_shift_generator(9, circulant=False)
+    assert generator_cosine_similarity(T.T, T) == pytest.approx(1.0)
+    assert generator_cosine_similarity(T, T) == pytest.approx(1.0)
+    assert cosine_similarity(T.T, T) == 0.0  # without the direction choice they are orthogonal
+    np.testing.assert_array_equal(best_direction(T.T, T), T.T)
+    np.testing.assert_array_equal(best_direction(T, T), T)
+    # a power of the generator is a different matrix: cos(T², T) = 0
+    assert generator_cosine_similarity(T @ T, T) == 0.0
+
+
+def test_generator_rmse():
+    N = 7
+    T = exact_shift_generator(N, circulant=False)
+    assert generator_rmse(T, T) == 0.0
+    assert generator_rmse(T.T, T) == 0.0  # after the direction choice
+    E = np.zeros((N, N))
+    E[2, 5] = 0.7
+    E[0, 0] = -0.7
+    assert generator_rmse(T + E, T) == pytest.approx(np.sqrt(2 * 0.49 / N ** 2), rel=1e-12)
+    # learned identity against the shift: N - 1 missing ones and N extra ones -> (2N-1)/N² mean square
+    assert generator_rmse(np.eye(N), T) == pytest.approx(np.sqrt((2 * N - 1) / N ** 2), rel=1e-12)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize("reflect", [False, True])
+@pytest.mark.parametrize("Q", ["identity", "dst", "random"])
+def test_ideal_group_convolution_picks_the_right_candidate(sign, reflect, Q):
+    N = 7
+    Qm = {"identity": np.eye(N), "dst": scipy.fft.dst(np.eye(N), type=1, norm="ortho", axis=0),
+          "random": ortho_group.rvs(N, random_state=1)}[Q]
+    R = reversal_matrix(N)
+    assert all(R[i, j] == (i + j == N - 1) for i in range(N) for j in range(N))  # anti-diagonal i + j = N-1
+    K = sign * (R @ Qm.T if reflect else Qm.T)
+    noisy = K + 0.05 * np.random.default_rng(2).normal(size=K.shape)
+    np.testing.assert_allclose(ideal_group_convolution(noisy, Qm), K, atol=1e-12)
+    assert group_convolution_cosine_similarity(K, Qm) == pytest.approx(1.0)
+
+
+def test_ideal_is_minus_R_QT():
+    N = 5
+    Q = ortho_group.rvs(N, random_state=3)
+    R = reversal_matrix(N)
+    np.testing.assert_allclose(ideal_group_convolution(-R @ Q.T, Q), -R @ Q.T, atol=1e-12)
+
+
+def test_equivariance_error_exact_and_random():
+    N = 9
+    G = exact_shift_generator(N)  # circulant: exactly orthogonal, no edge effects
+    K = _K_from(G, delta_filter(N))
+    X = np.random.default_rng(0).normal(size=(200, N))
+    assert equivariance_error(K, G, X) < 1e-12
+    assert equivariance_error(K, G.T, X) < 1e-12  # the other direction is tried too
+    assert equivariance_error(K, G, X, margin=0) < 1e-12
+    Kr = np.random.default_rng(1).normal(size=(N, N))
+    assert equivariance_error(Kr, G, X) > 0.5
+    # a generic orthogonal G and its own group convolution (non-delta filter) are equivariant too
+    A = np.random.default_rng(4).normal(size=(N, N))
+    Gr = scipy.linalg.expm(0.5 * (A - A.T))
+    psi = np.random.default_rng(5).normal(size=N)
+    assert equivariance_error(_K_from(Gr, psi), Gr, X) < 1e-10
+
+
+def test_equivariance_error_hand_case():
+    # K = I, G = I: (K G x)_n - (K x)_{n+1} = x_n - x_{n+1}
+    N = 5
+    X = np.array([[1.0, 2.0, 4.0, 8.0, 16.0]])
+    # margin 1: n = 1, 2 compared with 2, 3 -> diffs (2 - 4, 4 - 8), reference ‖(4, 8)‖
+    expected = np.hypot(2.0, 4.0) / np.hypot(4.0, 8.0)
+    assert equivariance_error(np.eye(N), np.eye(N), X, margin=1) == pytest.approx(expected)
+
+
+def test_equivariance_error_bad_input():
+    with pytest.raises(ValueError, match="margin"):
+        equivariance_error(np.eye(3), np.eye(3), np.ones((2, 3)), margin=1)
+    with pytest.raises(ValueError, match="shape"):
+        equivariance_error(np.eye(5), np.eye(5), np.ones((2, 4)))
+
+
+def test_signal_recovery():
+    S = np.random.default_rng(0).normal(size=(100, 7))
+    r = signal_recovery(-S[:, ::-1], S)
+    assert r["correlation"] == pytest.approx(1.0)
+    assert r["reflected"] is True and r["sign"] == -1.0
+    np.testing.assert_allclose(r["per_component"], 1.0)
+    r = signal_recovery(2.0 * S + 1.0, S)
+    assert r["reflected"] is False and r["sign"] == 1.0 and r["correlation"] == pytest.approx(1.0)
+    r = signal_recovery(np.random.default_rng(1).normal(size=(100, 7)), S)
+    assert r["correlation"] < 0.2
+    with pytest.raises(ValueError, match="equal-shape"):
+        signal_recovery(S, S[:, :3])

@@ -1,0 +1,80 @@
+"""symlens.schedules: learning-rate decay, training time τ (eq. 18) and filter noise (eq. 20)
+against closed forms and the spec's τ table (§1.10)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from symlens.config import LensConfig
+from symlens.schedules import epoch_learning_rates, filter_noise_std, learning_rate, training_time
+
+
+def _cfg(**kw):
+    base = dict(epochs=20, steps_per_epoch=5, model_lr=1e-4, estimator_lr=1e-3, lr_decay=0.1)
+    base.update(kw)
+    return LensConfig(**base)
+
+
+def test_epoch_learning_rates_log_spaced():
+    lrs = epoch_learning_rates(2.0, 0.1, 5)
+    np.testing.assert_allclose(lrs, [2.0, 2.0 * 0.1 ** 0.25, 2.0 * 0.1 ** 0.5, 2.0 * 0.1 ** 0.75, 0.2], rtol=1e-12)
+    np.testing.assert_allclose(np.diff(np.log(lrs)), np.log(0.1) / 4, rtol=1e-12)
+    np.testing.assert_array_equal(epoch_learning_rates(3.0, 0.1, 1), [3.0])
+
+
+def test_learning_rate_per_step():
+    cfg = _cfg()
+    spe, E = cfg.steps_per_epoch, cfg.epochs
+    assert learning_rate(cfg, 1e-4, 0) == pytest.approx(1e-4, rel=1e-12)
+    assert learning_rate(cfg, 1e-4, cfg.total_steps - 1) == pytest.approx(1e-5, rel=1e-12)  # lr0 · decay
+    for step in range(cfg.total_steps):
+        epoch = step // spe
+        assert learning_rate(cfg, 1e-3, step) == pytest.approx(1e-3 * 10 ** (-epoch / (E - 1)), rel=1e-12)
+    # constant inside an epoch, and past the end it stays at the final value
+    assert learning_rate(cfg, 1.0, 7) == learning_rate(cfg, 1.0, 5)
+    assert learning_rate(cfg, 1.0, 10 * cfg.total_steps) == pytest.approx(0.1, rel=1e-12)
+    one = _cfg(epochs=1)
+    assert learning_rate(one, 0.5, 3) == 0.5
+
+
+def test_training_time_is_the_normalised_lr_cumsum():
+    cfg = _cfg(epochs=4, steps_per_epoch=3)
+    per_step = np.repeat([0.1 ** (e / 3) for e in range(4)], 3)  # eq. 18 weights, step by step
+    expected = np.cumsum(per_step) / per_step.sum()
+    got = np.array([training_time(cfg, s) for s in range(cfg.total_steps)])
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_training_time_rises_monotonically_to_exactly_one():
+    cfg = _cfg(epochs=50, steps_per_epoch=4)
+    taus = np.array([training_time(cfg, s) for s in range(cfg.total_steps)])
+    assert taus[0] > 0 and np.all(np.diff(taus) > 0)
+    assert taus[-1] == 1.0
+    assert training_time(cfg, cfg.total_steps + 10) == 1.0  # capped
+
+
+@pytest.mark.parametrize("fraction,expected", [(0.10, 0.23), (0.25, 0.49), (0.50, 0.76), (0.75, 0.91)])
+def test_training_time_table_of_spec(fraction, expected):
+    # spec §1.10: τ after a fraction f of the epochs, 10x log lr decay; closed form
+    # (1 - 10^-f) / (1 - 10^-1) in the continuum limit
+    cfg = _cfg(epochs=1000, steps_per_epoch=2)
+    step = int(round(fraction * cfg.total_steps)) - 1
+    assert training_time(cfg, step) == pytest.approx(expected, abs=0.01)
+    assert training_time(cfg, step) == pytest.approx((1 - 10 ** -fraction) / 0.9, abs=2e-3)
+
+
+def test_training_time_without_decay_is_linear():
+    cfg = _cfg(epochs=10, steps_per_epoch=10, lr_decay=1.0)
+    for s in (0, 17, 49, 99):
+        assert training_time(cfg, s) == pytest.approx((s + 1) / 100, rel=1e-12)
+
+
+def test_filter_noise_schedule():
+    cfg = _cfg(filter_noise=0.1, noise_decay_epochs=10.0, steps_per_epoch=100)
+    assert filter_noise_std(cfg, 0) == 0.1  # σ₀ at step 0
+    assert filter_noise_std(cfg, 10 * 100) == pytest.approx(0.1 / math.e, rel=1e-12)  # σ₀/e at t₀ epochs
+    assert filter_noise_std(cfg, 20 * 100) == pytest.approx(0.1 / math.e ** 2, rel=1e-12)
+    assert filter_noise_std(cfg, 50) == pytest.approx(0.1 * math.exp(-0.05), rel=1e-12)  # t counted in epochs
+    vals = [filter_noise_std(cfg, s) for s in range(0, 5000, 250)]
+    assert all(a > b for a, b in zip(vals, vals[1:]))

@@ -1,0 +1,252 @@
+"""symlens.train: two subsystems with their own optimisers (spec §1.5, §3), schedules wired
+into the optimisers, batch order, checkpoints and their frequency."""
+
+import numpy as np
+import pytest
+import torch
+
+from symlens import train as train_mod
+from symlens.config import get_profile
+from symlens.losses import ModelLoss, estimator_loss, model_loss
+from symlens.metrics import cosine_similarity
+from symlens.schedules import training_time
+from symlens.train import CHECKPOINT_NAME, Trainer, resolve_device
+
+N = 7
+
+
+def _cfg(**kw):
+    base = dict(epochs=2, steps_per_epoch=4, hidden=8, batch_size=N * 4, n_batches=2, padding=3,
+                log_every=2, checkpoint_every=3, snapshot_every=0, model_lr=1e-2, estimator_lr=1e-2)
+    base.update(kw)
+    return get_profile("smoke", **base)
+
+
+def _X(n=N * 8, seed=0):
+    g = np.random.default_rng(seed)
+    s = np.cumsum(g.normal(size=(n, N + 4)), axis=1)[:, 4:]  # smooth, local-ish rows
+    return torch.tensor(s - s.mean(1, keepdims=True), dtype=torch.float32)
+
+
+def _snapshot(module):
+    return {k: v.detach().clone() for k, v in module.named_parameters()}
+
+
+def _changed(before, module):
+    return {k for k, v in module.named_parameters() if not torch.equal(before[k], v.detach())}
+
+
+def test_parameter_count_of_the_paper_model():
+    # spec §3: 99² + 33 + 3·33·4 + 3·(33·528 + 528 + 528·132 + 132) = 273 570 trainable parameters
+    tr = Trainer(get_profile("paper"), 33, seed=0)
+    counts = [sum(p.numel() for p in m.parameters()) for m in (tr.model, tr.marginal, tr.conditional)]
+    assert counts == [9801 + 33, 396, 263_340]
+    assert sum(counts) == 273_570
+
+
+def test_optimisers_own_disjoint_subsystems():
+    tr = Trainer(_cfg(), N, seed=0)
+    model_ids = {id(p) for p in tr.model.parameters()}
+    est_ids = {id(p) for m in (tr.marginal, tr.conditional) for p in m.parameters()}
+    opt_model = {id(p) for g in tr.opt_model.param_groups for p in g["params"]}
+    opt_est = {id(p) for g in tr.opt_est.param_groups for p in g["params"]}
+    assert opt_model == model_ids and opt_est == est_ids and not (model_ids & est_ids)
+
+
+def test_each_loss_reaches_only_its_own_subsystem():
+    tr = Trainer(_cfg(), N, seed=0)
+    x = _X()[: 4 * N]
+    y = tr.model(x, 0.1 * torch.randn(N, generator=torch.Generator().manual_seed(1)))
+    model_loss(y, tr.marginal, tr.conditional, 0.3, tr.config.loss).total.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in tr.model.parameters())
+    assert all(p.grad is None for m in (tr.marginal, tr.conditional) for p in m.parameters())
+    tr.model.zero_grad(set_to_none=True)
+    y = tr.model(x, 0.1 * torch.randn(N, generator=torch.Generator().manual_seed(2)))
+    estimator_loss(y, tr.marginal, tr.conditional, 1e-5).backward()
+    assert all(p.grad is None for p in tr.model.parameters())
+    assert all(p.grad is not None for m in (tr.marginal, tr.conditional) for p in m.parameters())
+
+
+def test_train_step_with_one_loss_zeroed_moves_only_the_other_subsystem(monkeypatch):
+    x = _X()[: 4 * N]
+    # estimator loss x 0: Adam sees zero gradients there, so only a leak of the model loss
+    # into the estimators could move them
+    real_est = train_mod.estimator_loss
+    monkeypatch.setattr(train_mod, "estimator_loss", lambda *a, **k: 0.0 * real_est(*a, **k))
+    tr = Trainer(_cfg(), N, seed=0)
+    mb, eb_m, eb_c = _snapshot(tr.model), _snapshot(tr.marginal), _snapshot(tr.conditional)
+    tr.train_step(x)
+    assert _changed(mb, tr.model) == {"generator.A", "filter.psi"}
+    assert not _changed(eb_m, tr.marginal) and not _changed(eb_c, tr.conditional)
+    monkeypatch.undo()
+
+    # model loss x 0: only a leak of the estimator loss into the model could move G or ψ
+    real_model = train_mod.model_loss
+
+    def zeroed(*a, **k):
+        t = real_model(*a, **k)
+        return ModelLoss(**{**t.__dict__, "total": 0.0 * t.total})
+
+    monkeypatch.setattr(train_mod, "model_loss", zeroed)
+    tr = Trainer(_cfg(), N, seed=0)
+    mb, eb_m, eb_c = _snapshot(tr.model), _snapshot(tr.marginal), _snapshot(tr.conditional)
+    tr.train_step(x)
+    assert not _changed(mb, tr.model)
+    assert _changed(eb_m, tr.marginal) == {"logits", "log_var", "means"}
+    assert _changed(eb_c, tr.conditional) == {"W1", "b1", "W2", "b2"}
+
+
+def test_train_step_sets_scheduled_learning_rates_and_tau(monkeypatch):
+    cfg = _cfg(epochs=3, steps_per_epoch=2, model_lr=1e-2, estimator_lr=1e-1, lr_decay=0.01)
+    seen = []
+    real = train_mod.model_loss
+    monkeypatch.setattr(train_mod, "model_loss", lambda y, m, c, tau, lc: seen.append(tau) or real(y, m, c, tau, lc))
+    tr = Trainer(cfg, N, seed=0)
+    x = _X()[: 4 * N]
+    for step in range(cfg.total_steps):
+        tr.train_step(x)
+        epoch = step // 2
+        assert tr.opt_model.param_groups[0]["lr"] == pytest.approx(1e-2 * 0.1 ** epoch, rel=1e-12)
+        assert tr.opt_est.param_groups[0]["lr"] == pytest.approx(1e-1 * 0.1 ** epoch, rel=1e-12)
+    assert tr.step == cfg.total_steps
+    assert seen[-1] == 1.0 and seen == [training_time(cfg, s) for s in range(cfg.total_steps)]
+
+
+def test_each_step_runs_two_forward_passes_with_fresh_scheduled_noise():
+    cfg = _cfg(filter_noise=0.2, noise_decay_epochs=0.5, steps_per_epoch=4)
+    tr = Trainer(cfg, N, seed=0)
+    noises = []
+    real = tr.model.forward
+    tr.model.forward = lambda x, noise=None: noises.append(noise.clone()) or real(x, noise)
+    x = _X()[: 4 * N]
+    for _ in range(3):
+        tr.train_step(x)
+    assert len(noises) == 6  # one pass for the model loss, one for the estimator loss
+    for i in range(0, 6, 2):
+        assert not torch.equal(noises[i], noises[i + 1])  # fresh draws
+    # σ(t) = σ₀ exp(-t/t₀), t = step / steps_per_epoch: the draws' scale follows it
+    rms = [float(torch.cat(noises[i:i + 2]).pow(2).mean().sqrt()) for i in (0, 2, 4)]
+    sig = [0.2 * np.exp(-s / 4 / 0.5) for s in range(3)]
+    ratios = np.array(rms) / np.array(sig)
+    assert np.all((ratios > 0.3) & (ratios < 2.0))
+    assert rms[0] > 2 * rms[2]  # decays by e over 2 steps here
+
+
+def test_batches_cover_the_data_once_per_pass_and_are_seeded():
+    cfg = _cfg(batch_size=N * 2)
+    n = N * 2 * 5  # 5 batches per pass
+    a, b, c = Trainer(cfg, N, seed=0), Trainer(cfg, N, seed=0), Trainer(cfg, N, seed=1)
+    first_pass = np.concatenate([a._batch_indices(n, s) for s in range(5)])
+    assert sorted(first_pass) == list(range(n))
+    second = np.concatenate([a._batch_indices(n, s) for s in range(5, 10)])
+    assert sorted(second) == list(range(n)) and not np.array_equal(first_pass, second)  # reshuffled
+    np.testing.assert_array_equal(b._batch_indices(n, 7), a._batch_indices(n, 7))  # pure function of (seed, step)
+    assert not np.array_equal(c._batch_indices(n, 0), a._batch_indices(n, 0))
+
+
+def test_fit_records_history_and_cosine_similarity():
+    cfg = _cfg()
+    true = np.eye(N, k=-1)
+    tr = Trainer(cfg, N, seed=0).fit(_X(), true_generator=true, progress=False)
+    steps = [h["step"] for h in tr.history]
+    assert steps == [1, 2, 4, 6, 8]  # step 1, every log_every, and the last
+    last = tr.history[-1]
+    for key in ("tau", "effective_rank", "filter_noise", "model_lr", "total", "alignment", "uniformity",
+                "resolution", "information", "estimator", "cosine_similarity", "rmse"):
+        assert key in last, key
+    G = tr.model.generator().detach().numpy()
+    expected = max(cosine_similarity(G, true), cosine_similarity(G, true.T))
+    assert last["cosine_similarity"] == pytest.approx(expected, rel=1e-12)
+    assert last["tau"] == 1.0
+    no_truth = Trainer(cfg, N, seed=0).fit(_X(), progress=False, stop_at=2)
+    assert all("cosine_similarity" not in h for h in no_truth.history)
+
+
+def test_snapshots_follow_snapshot_every():
+    tr = Trainer(_cfg(snapshot_every=3), N, seed=0).fit(_X(), progress=False)
+    assert tr.snapshots["step"] == [0, 3, 6, 8]
+    assert all(g.shape == (N, N) for g in tr.snapshots["generator"])
+
+
+def test_checkpoint_every_interval_survives_a_kill(tmp_path, monkeypatch):
+    cfg = _cfg(epochs=4, steps_per_epoch=4, checkpoint_every=5)
+    tr = Trainer(cfg, N, seed=0)
+    real = tr.train_step
+
+    def dying(x):
+        if tr.step == 12:
+            raise KeyboardInterrupt("simulated kill")
+        return real(x)
+
+    monkeypatch.setattr(tr, "train_step", dying)
+    with pytest.raises(KeyboardInterrupt):
+        tr.fit(_X(), checkpoint_dir=tmp_path, progress=False)
+    state = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=False)
+    assert state["step"] == 10  # the last multiple of checkpoint_every: at most one interval lost
+    assert not list(tmp_path.glob("*.tmp"))
+    # resuming from it continues at step 10
+    tr2 = Trainer(cfg, N, seed=0)
+    tr2.load_checkpoint(tmp_path)
+    assert tr2.step == 10 and [h["step"] for h in tr2.history][-1] == 10
+
+
+def test_stop_at_writes_a_checkpoint_at_that_step(tmp_path):
+    tr = Trainer(_cfg(checkpoint_every=100), N, seed=0).fit(_X(), checkpoint_dir=tmp_path, progress=False, stop_at=3)
+    assert tr.step == 3
+    assert torch.load(tmp_path / CHECKPOINT_NAME, weights_only=False)["step"] == 3
+
+
+def test_resumed_trainer_equals_uninterrupted(tmp_path):
+    cfg = _cfg()
+    X = _X()
+    full = Trainer(cfg, N, seed=3).fit(X, progress=False)
+    Trainer(cfg, N, seed=3).fit(X, checkpoint_dir=tmp_path, progress=False, stop_at=5)
+    resumed = Trainer(cfg, N, seed=3)
+    resumed.load_checkpoint(tmp_path)
+    resumed.fit(X, progress=False)
+    for a, b in ((full.model, resumed.model), (full.marginal, resumed.marginal), (full.conditional, resumed.conditional)):
+        for (k, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
+            assert torch.equal(p, q), k
+    strip = lambda h: [{k: v for k, v in r.items() if k != "elapsed_s"} for r in h]  # noqa: E731
+    assert strip(full.history) == strip(resumed.history)
+
+
+def test_checkpoint_mismatch_and_missing(tmp_path):
+    Trainer(_cfg(), N, seed=0).save_checkpoint(tmp_path)
+    with pytest.raises(ValueError, match="seed"):
+        Trainer(_cfg(), N, seed=1).load_checkpoint(tmp_path)
+    with pytest.raises(ValueError, match="config"):
+        Trainer(_cfg(epochs=3), N, seed=0).load_checkpoint(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        Trainer(_cfg(), N, seed=0).load_checkpoint(tmp_path / "missing")
+
+
+def test_fit_input_checks():
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        Trainer(_cfg(), N, seed=0).fit(_X(n=N * 3), progress=False)
+    with pytest.raises(ValueError, match="N = 7"):
+        Trainer(_cfg(batch_size=30), N, seed=0).fit(_X(), progress=False)
+
+
+def test_non_finite_loss_raises_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    real = train_mod.model_loss
+    calls = []
+
+    def blows_up(*a, **k):  # the 4th step's loss is infinite
+        calls.append(1)
+        t = real(*a, **k)
+        return ModelLoss(**{**t.__dict__, "total": t.total + (float("inf") if len(calls) == 4 else 0.0)})
+
+    monkeypatch.setattr(train_mod, "model_loss", blows_up)
+    tr = Trainer(_cfg(log_every=1, checkpoint_every=1), N, seed=0)
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        tr.fit(_X(), progress=False, checkpoint_dir=tmp_path)
+    assert torch.load(tmp_path / CHECKPOINT_NAME, weights_only=False)["step"] == 3
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type in ("cpu", "cuda")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA"):
+            resolve_device("cuda")
