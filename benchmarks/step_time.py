@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -24,14 +25,15 @@ from symlens.train import Trainer
 AUTHORS_TF_CPU = {16_500: 0.75, 2_046: 0.10}
 
 
-def bench(batch: int, steps: int, device: str, dim: int = 33, warmup: int = 2) -> dict:
-    cfg = get_profile("paper", batch_size=batch)
+def bench(batch: int, steps: int, device: str, compiled: bool, dim: int = 33, warmup: int = 2) -> dict:
+    cfg = get_profile("paper", batch_size=batch, compile=compiled)
     tr = Trainer(cfg, dim, seed=0, device=device)
     rng = np.random.default_rng(0)
     x = torch.tensor(rng.standard_normal((batch, dim)), dtype=torch.float32, device=device)
-    with FlopCounterMode(display=False) as fc:
-        tr.train_step(x)
-    flops = fc.get_total_flops()
+    flops = _count_flops(cfg, dim, x, device)
+    t0 = time.perf_counter()
+    tr.train_step(x)  # includes compilation when compiled
+    first = time.perf_counter() - t0
     for _ in range(warmup):
         tr.train_step(x)
     if device == "cuda":
@@ -42,9 +44,17 @@ def bench(batch: int, steps: int, device: str, dim: int = 33, warmup: int = 2) -
     if device == "cuda":
         torch.cuda.synchronize()
     dt = (time.perf_counter() - t0) / steps
-    return {"batch": batch, "device": device, "s_per_step": dt, "samples_per_s": batch / dt,
+    return {"batch": batch, "device": device, "compiled": compiled, "first_step_s": first, "s_per_step": dt, "samples_per_s": batch / dt,
             "gflop_per_step": flops / 1e9, "mflop_per_sample": flops / batch / 1e6,
             "gflop_per_s": flops / dt / 1e9}
+
+
+def _count_flops(cfg, dim, x, device) -> int:
+    """Matrix-product FLOPs of one (eager) training step; compiled steps do the same products."""
+    tr = Trainer(replace(cfg, compile=False), dim, seed=0, device=device)
+    with FlopCounterMode(display=False) as fc:
+        tr.train_step(x)
+    return fc.get_total_flops()
 
 
 def main() -> None:
@@ -52,19 +62,21 @@ def main() -> None:
     p.add_argument("--batches", type=int, nargs="+", default=[16_500, 2_046])
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--device", nargs="+", default=None, help="default: cpu, and cuda when present")
+    p.add_argument("--modes", nargs="+", default=["eager", "compiled"], choices=["eager", "compiled"])
     args = p.parse_args()
     torch.set_flush_denormal(True)
     devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
-    print(f"{'device':>6} {'batch':>6} {'s/step':>8} {'samples/s':>10} {'GFLOP/step':>10} "
+    print(f"{'device':>6} {'mode':>8} {'batch':>6} {'1st step s':>10} {'s/step':>8} {'samples/s':>10} {'GFLOP/step':>10} "
           f"{'MFLOP/sample':>12} {'GFLOP/s':>8} {'authors TF s/step':>18}")
     for dev in devices:
-        for b in args.batches:
-            r = bench(b, args.steps, dev)
-            ref = AUTHORS_TF_CPU.get(b) if dev == "cpu" else None
-            print(f"{dev:>6} {b:>6} {r['s_per_step']:>8.3f} {r['samples_per_s']:>10.0f} "
-                  f"{r['gflop_per_step']:>10.2f} {r['mflop_per_sample']:>12.2f} {r['gflop_per_s']:>8.1f} "
-                  f"{'' if ref is None else f'{ref:.2f}':>18}")
+        for mode in args.modes:
+            for b in args.batches:
+                r = bench(b, args.steps, dev, compiled=mode == "compiled")
+                ref = AUTHORS_TF_CPU.get(b) if dev == "cpu" else None
+                print(f"{dev:>6} {mode:>8} {b:>6} {r['first_step_s']:>10.1f} {r['s_per_step']:>8.3f} {r['samples_per_s']:>10.0f} "
+                      f"{r['gflop_per_step']:>10.2f} {r['mflop_per_sample']:>12.2f} {r['gflop_per_s']:>8.1f} "
+                      f"{'' if ref is None else f'{ref:.2f}':>18}")
 
 
 if __name__ == "__main__":

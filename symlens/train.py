@@ -89,6 +89,15 @@ class Trainer:
 
     def train_step(self, x: torch.Tensor):
         """One simultaneous update on the batch x (B, N).  Returns (ModelLoss, estimator loss)."""
+        if not self.config.compile:
+            return self._train_step(x)
+        with warnings.catch_warnings():
+            # inductor's own deprecation notices, printed while it compiles the forward and
+            # (lazily, at the first backward) the backward graph; not ours to fix
+            warnings.filterwarnings("ignore", message=r".*_prims_common\.check", category=FutureWarning)
+            return self._train_step(x)
+
+    def _train_step(self, x: torch.Tensor):
         cfg, step = self.config, self.step
         sigma = filter_noise_std(cfg, step)
         tau = training_time(cfg, step)
@@ -97,16 +106,13 @@ class Trainer:
         for group in self.opt_est.param_groups:
             group["lr"] = learning_rate(cfg, cfg.estimator_lr, step)
         tau_t = torch.tensor(tau, dtype=torch.float64, device=self.device)
-        with warnings.catch_warnings():
-            # inductor's own deprecation notices, printed while it compiles; not ours to fix
-            warnings.filterwarnings("ignore", message=r".*_prims_common\.check", category=FutureWarning)
-            try:
-                terms, est = self._losses(x, self._noise(sigma), self._noise(sigma), tau_t)
-            except torch.linalg.LinAlgError as err:  # a diverged y makes eigvalsh fail first
-                raise FloatingPointError(
-                    f"training diverged at step {step} (covariance eigen-solver failed: {err}); "
-                    "the last good checkpoint (if any) is kept"
-                ) from err
+        try:
+            terms, est = self._losses(x, self._noise(sigma), self._noise(sigma), tau_t)
+        except torch.linalg.LinAlgError as err:  # a diverged y makes eigvalsh fail first
+            raise FloatingPointError(
+                f"training diverged at step {step} (covariance eigen-solver failed: {err}); "
+                "the last good checkpoint (if any) is kept"
+            ) from err
         terms = ModelLoss(*terms)
         self.opt_model.zero_grad(set_to_none=True)
         self.opt_est.zero_grad(set_to_none=True)

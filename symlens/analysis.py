@@ -1,0 +1,286 @@
+"""Analysis of learned symmetries beyond the headline metrics: the checks of the paper's
+appendices (spec §1.12) and the per-run evidence the claims ledger uses.
+
+Everything here is NumPy on saved arrays (no training), so the notebooks can apply it to a
+run that was just trained or to one read back from ``results/``.
+
+Hidden basis.  Data are ``x = Q s`` with ``s`` the hidden local signal, so a learned
+generator ``G`` and filter ``ψ`` read in the hidden basis are ``Qᵀ G Q`` and ``Qᵀ ψ``: the
+pixel shift ``T`` and a spike for a perfect fit, whatever ``Q`` is (identity, permutation or
+DST).  This makes one set of checks serve all six datasets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .data import shift_matrix
+from .metrics import best_direction, cosine_similarity
+
+__all__ = [
+    "hidden_basis",
+    "shift_power_similarities",
+    "edge_error_fraction",
+    "edge_uniform_fraction",
+    "filter_peak_fraction",
+    "standardized",
+    "representation",
+    "uncropped_lift",
+    "lifting_equivariance_residual",
+    "matrix_equivariance_error",
+    "padding_embedding",
+    "neighbour_correlations",
+    "gaussian_mutual_information",
+    "gaussian_entropy",
+    "random_orthogonal",
+    "run_evidence",
+    "fit_estimators",
+    "conjugation_similarity",
+]
+
+
+def hidden_basis(M, Q) -> np.ndarray:
+    """Qᵀ M Q: an (N, N) operator on the observed space read in the hidden basis."""
+    M, Q = np.asarray(M, np.float64), np.asarray(Q, np.float64)
+    return Q.T @ M @ Q
+
+
+def shift_power_similarities(G, Q, max_power: int = 4) -> dict:
+    """Is the learned generator the minimal one or a power of it?
+
+    Cosine of Qᵀ G Q against T^k and (T^k)ᵀ, k = 1..max_power (non-circulant shifts).
+    Returns ``{"cosines": [best cosine for k = 1..max_power], "best_power": k}``.
+    """
+    H = hidden_basis(G, Q)
+    T = shift_matrix(H.shape[0])
+    cos = []
+    Tk = np.eye(H.shape[0])
+    for _ in range(max_power):
+        Tk = Tk @ T
+        cos.append(max(cosine_similarity(H, Tk), cosine_similarity(H, Tk.T)))
+    return {"cosines": cos, "best_power": int(np.argmax(cos)) + 1}
+
+
+def edge_error_fraction(G, G_true, Q, margin: int = 3) -> float:
+    """Share of the squared error of G (against the better direction of G_true) that lies
+    in the first or last ``margin`` rows or columns of the hidden basis.
+
+    The paper says most of the residual error sits at the window's edges.  An error spread
+    evenly over the matrix would give 1 - ((N - 2 margin) / N)² (0.33 for N = 33, margin 3).
+    Returns NaN for an exact fit.
+    """
+    E = hidden_basis(np.asarray(G, np.float64) - best_direction(G, G_true), Q)
+    N = E.shape[0]
+    mask = np.zeros((N, N), dtype=bool)
+    mask[:margin, :] = mask[-margin:, :] = mask[:, :margin] = mask[:, -margin:] = True
+    total = float(np.square(E).sum())
+    return float(np.square(E[mask]).sum() / total) if total > 0 else float("nan")
+
+
+def edge_uniform_fraction(N: int, margin: int = 3) -> float:
+    """The edge share an error spread evenly over an N x N matrix would have."""
+    return 1.0 - ((N - 2 * margin) / N) ** 2
+
+
+def filter_peak_fraction(psi, Q) -> dict:
+    """How much of the filter's energy sits in one hidden-basis entry.
+
+    A "delta along the symmetry" (paper §4) is a spike in the hidden basis: one pixel for
+    translations, one DST basis vector, i.e. a pure sinusoid, for frequency shifts.
+    Returns ``{"peak_fraction": max_i (Qᵀψ)_i² / ‖ψ‖², "peak_index": argmax}``.
+    """
+    h = np.asarray(Q, np.float64).T @ np.asarray(psi, np.float64)
+    e = np.square(h)
+    return {"peak_fraction": float(e.max() / e.sum()), "peak_index": int(e.argmax())}
+
+
+def standardized(X) -> np.ndarray:
+    """(X - m) / s with one scalar mean and std over all entries, as the model's layer does
+    for each batch (spec §1.2)."""
+    X = np.asarray(X, np.float64)
+    return (X - X.mean()) / X.std()
+
+
+def representation(K, X) -> np.ndarray:
+    """y = K x̃ for every row of X (n, N), x̃ standardised as the layer does.  (n, N)."""
+    return standardized(X) @ np.asarray(K, np.float64).T
+
+
+def uncropped_lift(G_big, psi, padding: int) -> np.ndarray:
+    """Rows ψ̃ᵀ G_big^{p_n}, p_n = n - (N-1)/2, *before* the crop: (N, N + 2P).
+
+    Its central columns are the group convolution matrix K of eq. 5.  ψ: (N,), zero-padded
+    to ψ̃.  Integer powers by repeated products with G and Gᵀ = G⁻¹ (G orthogonal).
+    """
+    G_big, psi = np.asarray(G_big, np.float64), np.asarray(psi, np.float64)
+    N = psi.size
+    if N % 2 == 0:
+        raise ValueError(f"N = {N} must be odd")
+    half = (N - 1) // 2
+    v0 = np.pad(psi, (padding, padding))
+    up, down = [v0], [v0]
+    for _ in range(half):
+        up.append(G_big.T @ up[-1])
+        down.append(G_big @ down[-1])
+    return np.stack(down[:0:-1] + up)
+
+
+def lifting_equivariance_residual(K_big, G_big) -> float:
+    """max |(K_big G_big)[n] - K_big[n+1]| over n = 0..N-2, relative to max |K_big|.
+
+    Exact (rounding only) for any orthogonal G_big and any filter: transporting the filter
+    once more is the next row (App. B, eqs. 31-35).  Both directions are tried.
+    """
+    K_big, G_big = np.asarray(K_big, np.float64), np.asarray(G_big, np.float64)
+    scale = float(np.abs(K_big).max())
+    errs = [float(np.abs((K_big @ Gd)[:-1] - K_big[1:]).max()) for Gd in (G_big, G_big.T)]
+    return min(errs) / scale
+
+
+def matrix_equivariance_error(K, G, margin: int = 2) -> float:
+    """‖(K G)[n] - K[n+1]‖_F / ‖K[n+1]‖_F over rows margin..N-2-margin (App. B, matrix form,
+    "‖K G − T K‖ away from the boundary rows"); the better of G and Gᵀ."""
+    K, G = np.asarray(K, np.float64), np.asarray(G, np.float64)
+    N = K.shape[0]
+    lo, hi = margin, N - 1 - margin
+    if hi <= lo:
+        raise ValueError(f"margin {margin} leaves no rows for N = {N}")
+    ref = np.linalg.norm(K[lo + 1 : hi + 1])
+    errs = [np.linalg.norm((K @ Gd)[lo:hi] - K[lo + 1 : hi + 1]) / ref for Gd in (G, G.T)]
+    return float(min(errs))
+
+
+def padding_embedding(Q, padding: int) -> np.ndarray:
+    """blockdiag(I_P, Q, I_P): an orthogonal change of basis of the data space, extended to
+    the padded space the generator lives on (App. F)."""
+    Q = np.asarray(Q, np.float64)
+    N = Q.shape[0]
+    E = np.eye(N + 2 * padding)
+    E[padding : padding + N, padding : padding + N] = Q
+    return E
+
+
+def neighbour_correlations(Y) -> dict:
+    """First-order Markov statistics of a representation Y (n, N) (App. D, Gaussian proxy).
+
+    ``adjacent``: Pearson ρ(y_i, y_{i+1}), i = 0..N-2.  ``partial``: partial correlation of
+    y_i and y_{i+2} given y_{i+1}, i = 0..N-3, which vanishes for a Gaussian first-order
+    Markov chain.  ``second``: ρ(y_i, y_{i+2}).
+    """
+    C = np.corrcoef(np.asarray(Y, np.float64).T)
+    N = C.shape[0]
+    a = np.array([C[i, i + 1] for i in range(N - 1)])
+    r12, r23, r13 = a[:-1], a[1:], np.array([C[i, i + 2] for i in range(N - 2)])
+    partial = (r13 - r12 * r23) / np.sqrt(np.clip((1 - r12**2) * (1 - r23**2), 1e-300, None))
+    return {"adjacent": a, "partial": partial, "second": r13}
+
+
+def gaussian_entropy(cov) -> float:
+    """Differential entropy ½ log det(2πe Σ) of a Gaussian with covariance Σ (nats)."""
+    cov = np.asarray(cov, np.float64)
+    sign, logdet = np.linalg.slogdet(2 * np.pi * np.e * cov)
+    if sign <= 0:
+        raise ValueError("covariance is not positive definite")
+    return 0.5 * float(logdet)
+
+
+def gaussian_mutual_information(K, Sigma, noise_std: float) -> dict:
+    """I(x; Kx + ν) for x ~ N(0, Σ), ν ~ N(0, σ² I), computed two independent ways (App. C).
+
+    ``from_output``: H(y) − H(y|x) = ½ log det(KΣKᵀ + σ²I) − ½ log det(σ²I), the InfoMax
+    identity (output entropy minus a constant).  ``from_input``: H(x) − H(x|y) with the
+    Gaussian posterior covariance Σ − ΣKᵀ(KΣKᵀ + σ²I)⁻¹KΣ.  ``constant``: H(y|x).
+    """
+    K, Sigma = np.asarray(K, np.float64), np.asarray(Sigma, np.float64)
+    m = K.shape[0]
+    Cy = K @ Sigma @ K.T + noise_std**2 * np.eye(m)
+    const = gaussian_entropy(noise_std**2 * np.eye(m))
+    h_y = gaussian_entropy(Cy)
+    post = Sigma - Sigma @ K.T @ np.linalg.solve(Cy, K @ Sigma)
+    post = 0.5 * (post + post.T)
+    return {
+        "from_output": h_y - const,
+        "from_input": gaussian_entropy(Sigma) - gaussian_entropy(post),
+        "output_entropy": h_y,
+        "constant": const,
+    }
+
+
+def random_orthogonal(n: int, seed: int = 0) -> np.ndarray:
+    """A Haar-random orthogonal (n, n) matrix (QR of a Gaussian matrix, signs fixed)."""
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, n))
+    Q, R = np.linalg.qr(A)
+    return Q * np.sign(np.diag(R))
+
+
+def conjugation_similarity(G_prime, G, Q) -> float:
+    """How well G' matches Q G Qᵀ beyond the identity both start from (App. F).
+
+    Cosine of G' − I with Q (G − I) Qᵀ, the better of the two directions (G' against
+    Q G Qᵀ or its transpose).  The plain cosine of G' with Q G Qᵀ is misleading for
+    generators that are still close to their initial G ≈ I: I = Q I Qᵀ is shared
+    by every pair and gives a high cosine whether or not anything was learned.
+    """
+    Gp, G, Q = (np.asarray(m, np.float64) for m in (G_prime, G, Q))
+    eye = np.eye(G.shape[0])
+    target = Q @ G @ Q.T
+    return max(cosine_similarity(Gp - eye, target - eye), cosine_similarity(Gp - eye, target.T - eye))
+
+
+def run_evidence(run: dict) -> dict:
+    """Per-run evidence for the claims ledger, from a saved run (:func:`symlens.io.load_run`).
+
+    Plain floats: the saved headline metrics plus the best shift power (minimal generator?),
+    the share of the error at the edges and the filter's peak fraction in the hidden basis.
+    """
+    a, m, prov = run["arrays"], run["metrics"], run["provenance"]
+    G, G_true, Q = a["generator"], a["true_generator"], a["transform"]
+    powers = shift_power_similarities(G, Q)
+    peak = filter_peak_fraction(a["filter"], Q)
+    return {
+        "dataset": prov["dataset"],
+        "seed": int(prov["seed"]),
+        "cosine_similarity": float(m["cosine_similarity"]),
+        "rmse": float(m["rmse"]),
+        "group_convolution_cosine": float(m["group_convolution_cosine"]),
+        "equivariance_error": float(m["equivariance_error"]),
+        "signal_correlation_train": float(m["signal_correlation"]),
+        "best_power": powers["best_power"],
+        "power_cosines": [float(c) for c in powers["cosines"]],
+        "identity_cosine": cosine_similarity(G, np.eye(G.shape[0])),
+        "edge_fraction": edge_error_fraction(G, G_true, Q),
+        "filter_peak_fraction": peak["peak_fraction"],
+        "filter_peak_index": peak["peak_index"],
+        "steps": int(m["steps"]),
+    }
+
+
+def fit_estimators(y, n_kernels: int = 4, hidden: int | None = None, steps: int = 300,
+                   lr: float = 1e-2, seed: int = 0, l2: float = 1e-5):
+    """Fit the two density estimators (App. A) to a fixed representation y (B, N) by
+    maximum likelihood (:func:`symlens.losses.estimator_loss`, Adam), with the model held
+    fixed.  For illustrating and checking the loss terms on a small example.
+
+    Returns ``(marginal, conditional, final estimator loss)``.  B must be a multiple of N.
+    """
+    import torch
+
+    from .estimators import MarginalMixture, MaskedConditional
+    from .losses import estimator_loss
+
+    y = torch.as_tensor(np.asarray(y), dtype=torch.float32)
+    N = y.shape[1]
+    rng = torch.Generator().manual_seed(int(seed))
+    marginal = MarginalMixture(N, n_kernels, rng)
+    conditional = MaskedConditional(N, 16 * N if hidden is None else hidden, n_kernels, rng)
+    conditional.check_batch(y.shape[0])
+    opt = torch.optim.Adam([*marginal.parameters(), *conditional.parameters()], lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = estimator_loss(y, marginal, conditional, l2)
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        final = float(estimator_loss(y, marginal, conditional, l2))
+    return marginal, conditional, final

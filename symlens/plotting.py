@@ -1,0 +1,375 @@
+"""Figures and small tables of the companion notebooks (matplotlib only).
+
+Every function returns a :class:`matplotlib.figure.Figure` (or a string for tables) and
+never calls ``plt.show``; the notebooks display and save what they get back.  Heatmaps of
+matrices use a diverging map centred on zero, rows drawn top to bottom as the matrix is
+printed.
+
+- :func:`generator_panel`: the 2×2 comparison of the authors' plotting scripts (spec §4.2):
+  ideal, learned, error = ideal − learned with colour range ±1, error histogram (bin 0.05).
+- :func:`matrix_heatmap`, :func:`matrix_grid`: one or several matrices.
+- :func:`snapshot_strip`: matrices during training, one row per quantity (paper Figs 16-17).
+- :func:`history_curves`: loss terms and metrics against the step.
+- :func:`sample_plot`, :func:`sample_grid`: hidden local signal beside the observed sample
+  (paper Figs 6-7), for one or several datasets.
+- :func:`vector_grid`: several vectors (filters, per-component correlations) as stem plots.
+- :func:`markdown_table`: rows of dicts as a Markdown table, numbers rounded.
+- :func:`save_figure`: write a figure as PNG under a run's ``figures/`` folder.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "generator_panel",
+    "matrix_heatmap",
+    "matrix_grid",
+    "snapshot_strip",
+    "history_curves",
+    "sample_plot",
+    "sample_grid",
+    "vector_grid",
+    "markdown_table",
+    "save_figure",
+]
+
+_CMAP = "RdBu_r"
+
+
+def _figure(figsize):
+    # Figure() rather than plt.figure(): nothing is registered with pyplot, so no figure
+    # leaks or shows up twice in a notebook; the notebooks display the returned object.
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def _as_matrix(M, name: str = "matrix") -> np.ndarray:
+    M = np.asarray(M, dtype=np.float64)
+    if M.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {M.shape}")
+    return M
+
+
+def _symmetric_limit(*mats, floor: float = 1e-12) -> float:
+    vmax = max(float(np.nanmax(np.abs(m))) if np.size(m) else 0.0 for m in mats)
+    return max(vmax, floor)
+
+
+def _heatmap(ax, M, title=None, vmax=None, colorbar=True, fig=None, ticks=True):
+    vmax = _symmetric_limit(M) if vmax is None else vmax
+    im = ax.imshow(M, cmap=_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest")
+    if title:
+        ax.set_title(title, fontsize=9)
+    if not ticks:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        ax.tick_params(labelsize=7)
+    if colorbar and fig is not None:
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    return im
+
+
+def generator_panel(learned, ideal, title: str | None = None, bin_width: float = 0.05):
+    """2×2 panel: ideal, learned, error = ideal − learned (colour range ±1), histogram of
+    the error entries with bins of ``bin_width`` (the authors' plotting layout, spec §4.2).
+
+    learned, ideal: (N, N).  Returns a Figure with 4 panel axes and 3 colour bars; the
+    panels are ``fig.axes[:4]`` in the order ideal, learned, error, histogram.
+    """
+    learned, ideal = _as_matrix(learned, "learned"), _as_matrix(ideal, "ideal")
+    if learned.shape != ideal.shape:
+        raise ValueError(f"shape mismatch: learned {learned.shape} vs ideal {ideal.shape}")
+    err = ideal - learned
+    fig = _figure((7.5, 6.2))
+    axs = fig.subplots(2, 2)
+    vmax = max(_symmetric_limit(ideal, learned), 1.0)
+    ims = [
+        _heatmap(axs[0, 0], ideal, "ideal", vmax=vmax, colorbar=False),
+        _heatmap(axs[0, 1], learned, "learned", vmax=vmax, colorbar=False),
+        _heatmap(axs[1, 0], err, "error = ideal − learned", vmax=1.0, colorbar=False),
+    ]
+    lo = bin_width * math.floor(float(err.min()) / bin_width)
+    hi = bin_width * (math.ceil(float(err.max()) / bin_width) + 1)
+    bins = np.arange(lo, hi + bin_width / 2, bin_width)
+    if bins.size < 2:
+        bins = np.array([lo, lo + bin_width])
+    ax = axs[1, 1]
+    ax.hist(err.ravel(), bins=bins, color="0.35")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"error entry (bin width {bin_width:g})", fontsize=8)
+    ax.set_ylabel("count", fontsize=8)
+    ax.set_title("error histogram", fontsize=9)
+    ax.tick_params(labelsize=7)
+    for a, im in zip(axs.flat[:3], ims):
+        fig.colorbar(im, ax=a, shrink=0.8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def matrix_heatmap(M, title: str | None = None, vmax: float | None = None, figsize=(4.2, 3.6)):
+    """One matrix as a heatmap with a colour bar.  Returns a Figure (1 axes + colour bar)."""
+    M = _as_matrix(M)
+    fig = _figure(figsize)
+    ax = fig.subplots()
+    _heatmap(ax, M, title, vmax=vmax, fig=fig)
+    return fig
+
+
+def matrix_grid(
+    matrices: Mapping[str, np.ndarray] | Sequence[np.ndarray],
+    titles: Sequence[str] | None = None,
+    ncols: int = 3,
+    vmax: float | None = None,
+    shared_scale: bool = False,
+    suptitle: str | None = None,
+    panel_size: float = 2.4,
+    ticks: bool = True,
+):
+    """Several matrices in a grid, one heatmap each (no colour bars; titles give the range).
+
+    matrices: a mapping title -> matrix, or a sequence with ``titles``.  ``vmax``: fixed
+    colour range; else each panel's own ±max|M| (or the common one with ``shared_scale``).
+    Returns a Figure whose first ``len(matrices)`` axes are the panels; unused grid cells
+    are removed.
+    """
+    if isinstance(matrices, Mapping):
+        titles = list(matrices.keys()) if titles is None else list(titles)
+        mats = [_as_matrix(m) for m in matrices.values()]
+    else:
+        mats = [_as_matrix(m) for m in matrices]
+        titles = [""] * len(mats) if titles is None else list(titles)
+    if not mats:
+        raise ValueError("no matrices to draw")
+    if len(titles) != len(mats):
+        raise ValueError(f"{len(titles)} titles for {len(mats)} matrices")
+    ncols = max(1, min(ncols, len(mats)))
+    nrows = math.ceil(len(mats) / ncols)
+    fig = _figure((panel_size * ncols + 0.4, panel_size * nrows + (0.4 if suptitle else 0.1)))
+    axs = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    common = _symmetric_limit(*mats) if shared_scale and vmax is None else vmax
+    for ax, M, t in zip(axs, mats, titles):
+        v = common if common is not None else _symmetric_limit(M)
+        _heatmap(ax, M, f"{t}\n(±{v:.2g})" if t else f"±{v:.2g}", vmax=v, ticks=ticks)
+    for ax in axs[len(mats):]:
+        ax.remove()
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+def snapshot_strip(
+    rows: Mapping[str, np.ndarray],
+    steps: Sequence[int],
+    suptitle: str | None = None,
+    panel_size: float = 1.9,
+):
+    """Matrices during training: one row per quantity, one column per snapshot.
+
+    rows: label -> array (n_snapshots, N, N), e.g. ``{"generator": ..., "K": ...}``.
+    steps: the optimiser step of each snapshot.  Each panel uses its own ±max|M| so early,
+    near-identity snapshots stay visible.  Returns a Figure with
+    ``len(rows) * len(steps)`` axes.
+    """
+    labels = list(rows)
+    stacks = [np.asarray(rows[k], dtype=np.float64) for k in labels]
+    if not stacks:
+        raise ValueError("no snapshot rows to draw")
+    n = len(steps)
+    for k, s in zip(labels, stacks):
+        if s.ndim != 3 or s.shape[0] != n:
+            raise ValueError(f"row {k!r} must have shape ({n}, N, N), got {s.shape}")
+    fig = _figure((panel_size * n + 0.6, panel_size * len(labels) + (0.5 if suptitle else 0.2)))
+    axs = np.array(fig.subplots(len(labels), n, squeeze=False))
+    for r, (label, stack) in enumerate(zip(labels, stacks)):
+        for c in range(n):
+            _heatmap(axs[r, c], stack[c], f"{label}, step {int(steps[c])}", ticks=False)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+def history_curves(
+    history: Mapping[str, np.ndarray],
+    keys: Sequence[str | Sequence[str]],
+    x: str = "step",
+    ncols: int = 3,
+    suptitle: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    panel_size: tuple[float, float] = (3.2, 2.5),
+):
+    """Training curves: one panel per entry of ``keys`` (a key, or a list of keys drawn
+    together), against ``history[x]``.
+
+    history: name -> 1-D array of logged values (e.g. the ``history_*`` arrays of a saved
+    run with the prefix removed).  Returns a Figure with ``len(keys)`` axes.
+    """
+    if x not in history:
+        raise KeyError(f"history has no {x!r} column; columns: {sorted(history)}")
+    xs = np.asarray(history[x], dtype=np.float64)
+    labels = dict(labels or {})
+    groups = [[k] if isinstance(k, str) else list(k) for k in keys]
+    if not groups:
+        raise ValueError("no curves to draw")
+    ncols = max(1, min(ncols, len(groups)))
+    nrows = math.ceil(len(groups) / ncols)
+    fig = _figure((panel_size[0] * ncols, panel_size[1] * nrows + (0.3 if suptitle else 0.0)))
+    axs = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for ax, group in zip(axs, groups):
+        for k in group:
+            if k not in history:
+                raise KeyError(f"history has no {k!r} column; columns: {sorted(history)}")
+            ax.plot(xs, np.asarray(history[k], dtype=np.float64), marker=".", ms=3, label=labels.get(k, k))
+        ax.set_xlabel(x, fontsize=8)
+        ax.tick_params(labelsize=7)
+        if len(group) > 1:
+            ax.legend(fontsize=7)
+        else:
+            ax.set_title(labels.get(group[0], group[0]), fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axs[len(groups):]:
+        ax.remove()
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+def sample_plot(
+    signals: np.ndarray,
+    observed: np.ndarray,
+    title: str | None = None,
+    labels: tuple[str, str] = ("hidden local signal s", "observed x = Q s"),
+):
+    """Hidden signals beside the observed samples: two axes, one line per sample.
+
+    signals, observed: (n, N).  Returns a Figure with 2 axes.
+    """
+    S, X = _as_matrix(signals, "signals"), _as_matrix(observed, "observed")
+    if S.shape != X.shape:
+        raise ValueError(f"shape mismatch: signals {S.shape} vs observed {X.shape}")
+    t = np.arange(S.shape[1])
+    fig = _figure((7.0, 2.4))
+    axs = fig.subplots(1, 2, sharey=True)
+    for ax, M, lab in zip(axs, (S, X), labels):
+        for row in M:
+            ax.plot(t, row, marker=".", ms=3, lw=1)
+        ax.set_title(lab, fontsize=9)
+        ax.set_xlabel("component", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def sample_grid(
+    samples: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    labels: tuple[str, str] = ("hidden local signal s", "observed x = Q s"),
+    suptitle: str | None = None,
+):
+    """:func:`sample_plot` for several datasets, one row each.
+
+    samples: dataset name -> (signals (n, N), observed (n, N)).  Returns a Figure with
+    ``2 * len(samples)`` axes (row by row: hidden, observed).
+    """
+    items = list(samples.items())
+    if not items:
+        raise ValueError("no samples to draw")
+    fig = _figure((7.0, 1.75 * len(items) + (0.3 if suptitle else 0.0)))
+    axs = np.array(fig.subplots(len(items), 2, squeeze=False))
+    for r, (name, (S, X)) in enumerate(items):
+        S, X = _as_matrix(S, "signals"), _as_matrix(X, "observed")
+        if S.shape != X.shape:
+            raise ValueError(f"{name}: shape mismatch {S.shape} vs {X.shape}")
+        t = np.arange(S.shape[1])
+        for c, (M, lab) in enumerate(zip((S, X), labels)):
+            ax = axs[r, c]
+            for row in M:
+                ax.plot(t, row, marker=".", ms=2, lw=0.9)
+            ax.set_title(f"{name}: {lab}", fontsize=8)
+            ax.tick_params(labelsize=6)
+            ax.grid(alpha=0.3)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+def vector_grid(
+    vectors: Mapping[str, np.ndarray],
+    ncols: int = 3,
+    suptitle: str | None = None,
+    ylim: tuple[float, float] | None = None,
+    panel_size: tuple[float, float] = (2.6, 1.9),
+):
+    """Several vectors as stem plots, one panel each (e.g. learned filters).
+
+    vectors: title -> (N,) array.  Returns a Figure with ``len(vectors)`` axes.
+    """
+    items = [(k, np.asarray(v, dtype=np.float64).ravel()) for k, v in vectors.items()]
+    if not items:
+        raise ValueError("no vectors to draw")
+    ncols = max(1, min(ncols, len(items)))
+    nrows = math.ceil(len(items) / ncols)
+    fig = _figure((panel_size[0] * ncols, panel_size[1] * nrows + (0.3 if suptitle else 0.0)))
+    axs = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for ax, (k, v) in zip(axs, items):
+        ax.stem(np.arange(v.size), v, basefmt="k-", markerfmt=".")
+        ax.set_title(k, fontsize=8)
+        ax.tick_params(labelsize=7)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+    for ax in axs[len(items):]:
+        ax.remove()
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+def _fmt(v, digits: int) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        if not math.isfinite(float(v)):
+            return "—"
+        return f"{float(v):.{digits}f}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_fmt(x, digits) for x in v) + "]"
+    return str(v).replace("|", "\\|")
+
+
+def markdown_table(rows: Sequence[Mapping], columns: Sequence[str] | None = None, digits: int = 3) -> str:
+    """Rows of dicts as a Markdown table; floats rounded to ``digits``, NaN/None as "—",
+    booleans as yes/no, ``|`` escaped in headers and cells.  ``columns``: which keys, in
+    order (default: the first row's)."""
+    rows = list(rows)
+    if not rows:
+        raise ValueError("no rows")
+    columns = list(rows[0].keys()) if columns is None else list(columns)
+    header = " | ".join(str(c).replace("|", "\\|") for c in columns)
+    lines = [f"| {header} |", "|" + "---|" * len(columns)]
+    for r in rows:
+        lines.append("| " + " | ".join(_fmt(r.get(c), digits) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def save_figure(fig, directory, name: str, dpi: int = 110) -> Path:
+    """Save ``fig`` as ``directory/figures/<name>.png`` and return the path.
+
+    The PNG carries no date or software version in its metadata, so re-running a notebook
+    rewrites byte-identical figures when the numbers are identical.
+    """
+    path = Path(directory) / "figures" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, metadata={"Software": None})
+    return path

@@ -1,0 +1,208 @@
+"""Where the notebooks keep their results, and fitting-or-reusing a saved experiment.
+
+Layout (conventions, "Results and the book")::
+
+    results/<profile>/<NN_topic>/            metrics.json, arrays.npz, figures/*.png,
+                                             and <NN_topic>.ipynb (the papermill run)
+    results/<profile>/03_accuracy/runs/<dataset>/seed<k>/
+                                             one :func:`~symlens.experiment.run_experiment`
+
+Paths are resolved from the repository root, never from the working directory (nbval and
+papermill start kernels in different folders).  The environment variable
+``SYMLENS_RESULTS_DIR`` moves the whole ``results/`` tree elsewhere; the notebook tests use
+it so that running them does not rewrite the committed results.
+
+Notebooks 04-07 reuse the runs that 03 saved when their configuration matches the current
+profile, and otherwise train them with exactly the same call, so a notebook gives the same
+numbers whether it runs alone or after 03.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .config import get_profile
+from .data import Dataset, make_dataset
+from .io import load_run, repo_root
+
+__all__ = [
+    "RESULTS_ENV",
+    "EVAL_SEED_OFFSET",
+    "results_root",
+    "notebook_dir",
+    "run_dir",
+    "saved_run_matches",
+    "load_or_run",
+    "load_or_fit",
+    "training_dataset",
+    "evaluation_dataset",
+    "describe_provenance",
+]
+
+RESULTS_ENV = "SYMLENS_RESULTS_DIR"
+#: Held-out evaluation samples are drawn with data seed ``EVAL_SEED_OFFSET + seed``, which no
+#: training set uses (training sets use the run seed).
+EVAL_SEED_OFFSET = 1_000_003
+
+# symlens.io records the git commit by calling git; it must not take git's optional index
+# lock while someone else commits in the same checkout.
+os.environ.setdefault("GIT_OPTIONAL_LOCKS", "0")
+
+
+def results_root() -> Path:
+    """``$SYMLENS_RESULTS_DIR`` if set, else ``<repo root>/results``."""
+    env = os.environ.get(RESULTS_ENV)
+    return Path(env).expanduser().resolve() if env else repo_root() / "results"
+
+
+def notebook_dir(profile: str, name: str) -> Path:
+    """``results/<profile>/<name>/`` (created)."""
+    d = results_root() / profile / name
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def run_dir(profile: str, dataset: str, seed: int) -> Path:
+    """Folder of one saved experiment: ``results/<profile>/03_accuracy/runs/<dataset>/seed<k>``."""
+    return results_root() / profile / "03_accuracy" / "runs" / dataset / f"seed{int(seed)}"
+
+
+def _plain(v):
+    return json.loads(json.dumps(v))
+
+
+def saved_run_matches(directory, dataset: str, profile: str, seed: int, **overrides) -> bool:
+    """True when ``directory`` holds a finished run of this dataset, profile, seed and the
+    current configuration of the profile (so a stale run from older settings is not reused)."""
+    path = Path(directory) / "metrics.json"
+    if not path.exists() or not (Path(directory) / "arrays.npz").exists():
+        return False
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    prov = saved.get("provenance") or {}
+    cfg = get_profile(profile, **overrides)
+    return (
+        prov.get("profile") == profile
+        and prov.get("seed") == int(seed)
+        and prov.get("dataset") == dataset
+        and _plain(saved.get("config")) == _plain(cfg.to_dict())
+        and saved.get("metrics", {}).get("steps") == cfg.total_steps
+    )
+
+
+def load_or_run(
+    dataset: str,
+    profile: str,
+    seed: int = 0,
+    device: str = "auto",
+    directory=None,
+    retrain: bool = False,
+    resume: bool = False,
+    **overrides,
+) -> dict:
+    """The saved run of (dataset, profile, seed), training and saving it first if needed.
+
+    directory : default :func:`run_dir`.  retrain : train even if a matching run is saved.
+    resume : continue from the run's checkpoint when one exists (long profiles).
+    Returns :func:`symlens.io.load_run`'s dict (``metrics``, ``config``, ``provenance``,
+    ``arrays``) plus ``dir`` and ``reused`` (True when nothing was trained).  The result is
+    always read back from disk, so a reused and a fresh run give identical arrays.
+    """
+    from .experiment import run_experiment
+
+    d = Path(directory) if directory is not None else run_dir(profile, dataset, seed)
+    reused = not retrain and saved_run_matches(d, dataset, profile, seed, **overrides)
+    if not reused:
+        can_resume = resume and (d / "checkpoint" / "checkpoint.pt").exists()
+        run_experiment(dataset, profile, seed, out=d, device=device, resume=can_resume,
+                       progress=False, **overrides)
+    out = load_run(d)
+    out["dir"] = d
+    out["reused"] = reused
+    return out
+
+
+def training_dataset(run: dict) -> Dataset:
+    """Regenerate the training set of a saved run (same name, size and data seed)."""
+    cfg = run["config"]
+    prov = run["provenance"]
+    return make_dataset(prov["dataset"], cfg["n_batches"] * cfg["batch_size"], seed=prov["seed"])
+
+
+def evaluation_dataset(dataset: str, seed: int, n_samples: int) -> Dataset:
+    """Held-out samples of ``dataset`` (data seed ``EVAL_SEED_OFFSET + seed``)."""
+    return make_dataset(dataset, n_samples, seed=EVAL_SEED_OFFSET + int(seed))
+
+
+def describe_provenance(prov: dict) -> str:
+    """One line naming where a result came from, for the notebooks' text."""
+    keys = ("profile", "variant", "seed", "device", "hardware", "git", "torch", "date")
+    return ", ".join(f"{k} {prov[k]}" for k in keys if prov.get(k) is not None)
+
+
+def _lens_arrays(lens, data: Dataset) -> dict:
+    """The arrays :func:`symlens.experiment.run_experiment` saves, for a fitted lens."""
+    import numpy as np
+
+    hist = lens.history_
+    arrays = {
+        "generator": lens.generator_,
+        "generator_full": lens.generator_full_,
+        "filter": lens.filter_,
+        "group_convolution": lens.group_convolution_matrix_,
+        "true_generator": data.generator,
+        "transform": data.transform,
+        **{f"history_{k}": np.array([h.get(k, np.nan) for h in hist]) for k in hist[0]},
+    }
+    snaps = lens.snapshots_
+    if snaps["step"]:
+        arrays.update(
+            snapshot_step=np.array(snaps["step"]),
+            snapshot_generator=np.stack(snaps["generator"]),
+            snapshot_group_convolution=np.stack(snaps["group_convolution"]),
+        )
+    return arrays
+
+
+def load_or_fit(data: Dataset, profile: str, seed: int, directory, device: str = "auto",
+                retrain: bool = False, **overrides) -> dict:
+    """Like :func:`load_or_run` for a dataset given as an object (e.g. one made with a custom
+    ``transform``), saved to ``directory`` with the same files as ``run_experiment``.
+
+    A saved run is reused only if its profile, seed, configuration and data transform match.
+    """
+    import time
+
+    import numpy as np
+
+    from .config import get_profile
+    from .experiment import score
+    from .io import provenance, save_run
+    from .lens import SymmetryLens
+
+    d = Path(directory)
+    reused = False
+    if not retrain and saved_run_matches(d, data.name, profile, seed, **overrides):
+        saved = load_run(d)
+        reused = np.array_equal(saved["arrays"].get("transform"), data.transform)
+    if not reused:
+        cfg = get_profile(profile, **overrides)
+        n = cfg.n_batches * cfg.batch_size
+        if data.X.shape[0] != n:
+            raise ValueError(f"data has {data.X.shape[0]} samples; profile {profile!r} trains on {n}")
+        lens = SymmetryLens(cfg, seed=seed, device=device, progress=False)
+        lens.profile = profile
+        t0 = time.perf_counter()
+        lens.fit(data.X, true_generator=data.generator)
+        wall = time.perf_counter() - t0
+        prov = provenance(profile, int(seed), lens.device, wall_time_s=wall, dataset=data.name,
+                          train_time_s=lens.trainer_.elapsed, variant=cfg.loss.variant)
+        save_run(d, score(lens, data), _lens_arrays(lens, data), config=cfg, provenance=prov)
+    out = load_run(d)
+    out["dir"] = d
+    out["reused"] = reused
+    return out

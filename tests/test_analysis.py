@@ -1,0 +1,128 @@
+"""symlens.analysis: the appendix checks and per-run evidence on exact cases."""
+
+import numpy as np
+import pytest
+import torch
+
+from symlens import analysis, data, metrics, testing
+from symlens.group_conv import group_convolution_matrix
+
+N, P = 9, 9
+
+
+def test_hidden_basis_turns_every_true_generator_into_the_shift():
+    T = data.shift_matrix(N)
+    for kind in ("identity", "permutation", "dst"):
+        Q = data.transform_matrix(kind, N)
+        np.testing.assert_allclose(analysis.hidden_basis(data.true_generator(Q), Q), T, atol=1e-12)
+
+
+def test_shift_powers_and_filter_peak():
+    Q = data.dst_matrix(N)
+    T = data.shift_matrix(N)
+    res = analysis.shift_power_similarities(Q @ np.linalg.matrix_power(T, 2) @ Q.T, Q)
+    assert res["best_power"] == 2 and res["cosines"][1] == pytest.approx(1.0)
+    peak = analysis.filter_peak_fraction(Q @ testing.delta_filter(N, 3), Q)  # a sinusoid
+    assert peak == {"peak_fraction": pytest.approx(1.0), "peak_index": 3}
+
+
+def test_edge_error_fraction():
+    G_true = data.shift_matrix(N)
+    G = G_true.copy()
+    G[0, 0] = 0.5  # an error in the corner only
+    assert analysis.edge_error_fraction(G, G_true, np.eye(N)) == pytest.approx(1.0)
+    G = G_true.copy()
+    G[4, 4] = 0.5  # in the middle only
+    assert analysis.edge_error_fraction(G, G_true, np.eye(N)) == pytest.approx(0.0)
+    assert np.isnan(analysis.edge_error_fraction(G_true, G_true, np.eye(N)))
+    assert analysis.edge_uniform_fraction(33) == pytest.approx(1 - (27 / 33) ** 2)
+
+
+def test_uncropped_lift_is_equivariant_for_any_rotation_and_crops_to_K():
+    rng = np.random.default_rng(0)
+    G_big = analysis.random_orthogonal(N + 2 * P, seed=1)
+    psi = rng.standard_normal(N)
+    K_big = analysis.uncropped_lift(G_big, psi, P)
+    assert K_big.shape == (N, N + 2 * P)
+    assert analysis.lifting_equivariance_residual(K_big, G_big) < 1e-12
+    K = group_convolution_matrix(torch.from_numpy(G_big), torch.from_numpy(psi), P).numpy()
+    np.testing.assert_allclose(K_big[:, P:P + N], K, atol=1e-12)
+    # for the exact padded shift the cropped K is equivariant too
+    T_big = testing.padded_shift_generator(N, P)
+    K = group_convolution_matrix(torch.from_numpy(T_big), torch.from_numpy(testing.delta_filter(N)), P).numpy()
+    assert analysis.matrix_equivariance_error(K, T_big[P:-P, P:-P], margin=1) < 1e-12
+
+
+def test_padding_embedding_conjugates_K():
+    Q = analysis.random_orthogonal(N, seed=2)
+    G_big = analysis.random_orthogonal(N + 2 * P, seed=3)
+    psi = np.random.default_rng(4).standard_normal(N)
+    psi /= np.linalg.norm(psi)
+    E = analysis.padding_embedding(Q, P)
+    K = group_convolution_matrix(torch.from_numpy(G_big), torch.from_numpy(psi), P).numpy()
+    K2 = group_convolution_matrix(torch.from_numpy(E @ G_big @ E.T), torch.from_numpy(Q @ psi), P).numpy()
+    np.testing.assert_allclose(K2, K @ Q.T, atol=1e-12)
+
+
+def test_neighbour_correlations_of_a_markov_chain():
+    rng = np.random.default_rng(0)
+    n, a = 200_000, 0.8
+    y = np.zeros((n, 6))
+    y[:, 0] = rng.standard_normal(n)
+    for i in range(1, 6):  # stationary AR(1): first-order Markov
+        y[:, i] = a * y[:, i - 1] + np.sqrt(1 - a * a) * rng.standard_normal(n)
+    st = analysis.neighbour_correlations(y)
+    np.testing.assert_allclose(st["adjacent"], a, atol=0.01)
+    np.testing.assert_allclose(st["second"], a * a, atol=0.01)
+    np.testing.assert_allclose(st["partial"], 0.0, atol=0.01)
+
+
+def test_gaussian_mutual_information_two_ways():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((5, 5))
+    Sigma = A @ A.T + 0.1 * np.eye(5)
+    for K in (rng.standard_normal((5, 5)), analysis.random_orthogonal(5), np.ones((5, 5))):
+        mi = analysis.gaussian_mutual_information(K, Sigma, 0.1)
+        assert mi["from_output"] == pytest.approx(mi["from_input"], rel=1e-9)
+        assert mi["from_output"] == pytest.approx(mi["output_entropy"] - mi["constant"])
+    # 1-D closed form: I = ½ log(1 + k² s² / σ²)
+    mi = analysis.gaussian_mutual_information(np.array([[2.0]]), np.array([[3.0]]), 0.5)
+    assert mi["from_output"] == pytest.approx(0.5 * np.log(1 + 4 * 3 / 0.25))
+
+
+def test_random_orthogonal_and_conjugation_similarity():
+    Q = analysis.random_orthogonal(N, seed=5)
+    testing.assert_orthogonal(Q)
+    np.testing.assert_array_equal(Q, analysis.random_orthogonal(N, seed=5))
+    G = data.shift_matrix(N)
+    assert analysis.conjugation_similarity(Q @ G @ Q.T, G, Q) == pytest.approx(1.0)
+    assert analysis.conjugation_similarity((Q @ G @ Q.T).T, G, Q) == pytest.approx(1.0)  # either direction
+    # two generators that never left the identity are not "conjugate" in this measure
+    assert analysis.conjugation_similarity(np.eye(N) + 1e-3 * G, np.eye(N) + 1e-3 * G.T @ G, Q) < 0.9
+
+
+def test_representation_standardises_like_the_layer():
+    X = np.random.default_rng(0).standard_normal((50, N)) * 3 + 2
+    Y = analysis.representation(np.eye(N), X)
+    assert Y.mean() == pytest.approx(0.0, abs=1e-12) and Y.std() == pytest.approx(1.0)
+
+
+def test_run_evidence_on_a_perfect_run():
+    Q = data.transform_matrix("permutation", N)
+    G = data.true_generator(Q)
+    run = {
+        "arrays": {"generator": G, "true_generator": G, "transform": Q, "filter": Q @ testing.delta_filter(N)},
+        "metrics": {"cosine_similarity": 1.0, "rmse": 0.0, "group_convolution_cosine": 1.0,
+                    "equivariance_error": 0.0, "signal_correlation": 1.0, "steps": 10},
+        "provenance": {"dataset": "gaussian-permuted", "seed": 0},
+    }
+    ev = analysis.run_evidence(run)
+    assert ev["best_power"] == 1 and ev["filter_peak_fraction"] == pytest.approx(1.0)
+    assert np.isnan(ev["edge_fraction"]) and ev["identity_cosine"] == pytest.approx(0.0)
+
+
+def test_fit_estimators_decreases_the_estimator_loss():
+    y = np.random.default_rng(0).standard_normal((5 * 20, 5)).astype(np.float32)
+    _, _, first = analysis.fit_estimators(y, hidden=8, steps=1, seed=0)
+    _, _, last = analysis.fit_estimators(y, hidden=8, steps=60, seed=0)
+    assert np.isfinite(last) and last < first

@@ -1,0 +1,83 @@
+"""symlens.results: the results layout, and reusing or training saved runs."""
+
+import json
+
+import numpy as np
+import pytest
+
+from symlens import analysis, make_dataset, results
+
+TINY = dict(epochs=1, steps_per_epoch=2, n_batches=1, hidden=16, log_every=1, snapshot_every=1)
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path))
+    return tmp_path
+
+
+def test_layout_follows_the_environment(root):
+    assert results.results_root() == root.resolve()
+    d = results.notebook_dir("smoke", "01_data_model")
+    assert d == root.resolve() / "smoke" / "01_data_model" and d.is_dir()
+    assert results.run_dir("cpu", "gaussian-dst", 2) == root.resolve() / "cpu" / "03_accuracy" / "runs" / "gaussian-dst" / "seed2"
+
+
+def test_default_root_is_the_repository(monkeypatch):
+    monkeypatch.delenv(results.RESULTS_ENV, raising=False)
+    from symlens.io import repo_root
+
+    assert results.results_root() == repo_root() / "results"
+
+
+def test_load_or_run_trains_once_then_reuses(root):
+    first = results.load_or_run("gaussian-translation", "smoke", 0, device="cpu", **TINY)
+    assert not first["reused"] and first["metrics"]["steps"] == 2
+    assert results.saved_run_matches(first["dir"], "gaussian-translation", "smoke", 0, **TINY)
+    again = results.load_or_run("gaussian-translation", "smoke", 0, device="cpu", **TINY)
+    assert again["reused"]
+    for k, v in first["arrays"].items():
+        np.testing.assert_array_equal(v, again["arrays"][k])
+    # another configuration, seed or dataset does not match the saved run
+    assert not results.saved_run_matches(first["dir"], "gaussian-translation", "smoke", 0, **{**TINY, "epochs": 2})
+    assert not results.saved_run_matches(first["dir"], "gaussian-translation", "smoke", 1, **TINY)
+    assert not results.saved_run_matches(first["dir"], "gaussian-dst", "smoke", 0, **TINY)
+    retrained = results.load_or_run("gaussian-translation", "smoke", 0, device="cpu", retrain=True, **TINY)
+    assert not retrained["reused"]
+    np.testing.assert_array_equal(retrained["arrays"]["generator"], first["arrays"]["generator"])  # deterministic
+    # the training set can be regenerated from the saved run
+    ds = results.training_dataset(first)
+    assert ds.X.shape == (1023, 33) and np.array_equal(ds.generator, first["arrays"]["true_generator"])
+    assert "profile smoke" in results.describe_provenance(first["provenance"])
+
+
+def test_saved_run_matches_rejects_broken_files(root):
+    d = root / "x"
+    d.mkdir()
+    assert not results.saved_run_matches(d, "gaussian-translation", "smoke", 0)
+    (d / "metrics.json").write_text("{not json")
+    (d / "arrays.npz").write_bytes(b"")
+    assert not results.saved_run_matches(d, "gaussian-translation", "smoke", 0)
+    (d / "metrics.json").write_text(json.dumps({"provenance": {}, "config": {}}))
+    assert not results.saved_run_matches(d, "gaussian-translation", "smoke", 0)
+
+
+def test_load_or_fit_custom_transform(root):
+    Q = analysis.random_orthogonal(33, seed=0)
+    data = make_dataset("gaussian-translation", 1023, seed=0, transform=Q)
+    run = results.load_or_fit(data, "smoke", 0, root / "rot", device="cpu", **TINY)
+    assert not run["reused"] and run["provenance"]["dataset"] == "gaussian-custom"
+    np.testing.assert_array_equal(run["arrays"]["transform"], Q)
+    assert {"generator", "filter", "group_convolution", "snapshot_generator", "history_total"} <= set(run["arrays"])
+    assert results.load_or_fit(data, "smoke", 0, root / "rot", device="cpu", **TINY)["reused"]
+    other = make_dataset("gaussian-translation", 1023, seed=0, transform=analysis.random_orthogonal(33, seed=1))
+    assert not results.load_or_fit(other, "smoke", 0, root / "rot", device="cpu", **TINY)["reused"]
+    with pytest.raises(ValueError, match="samples"):
+        results.load_or_fit(make_dataset("gaussian-translation", 2046, seed=0, transform=Q), "smoke", 0,
+                            root / "bad", device="cpu", **TINY)
+
+
+def test_evaluation_data_is_held_out():
+    ev = results.evaluation_dataset("gaussian-translation", 0, 64)
+    train = make_dataset("gaussian-translation", 64, seed=0)
+    assert ev.X.shape == (64, 33) and not np.array_equal(ev.X, train.X)
