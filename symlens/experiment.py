@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import get_profile
-from .data import make_dataset
+from .config import STUDIES, StudyConfig, get_profile
+from .data import DATASET_NAMES, Dataset, make_dataset
 from .io import provenance, save_run
 from .lens import SymmetryLens
 from .metrics import (
@@ -23,11 +23,19 @@ from .metrics import (
     signal_recovery,
 )
 
-__all__ = ["run_experiment", "score"]
+__all__ = ["run_experiment", "score", "lens_arrays", "held_out_dataset", "EVAL_SEED_OFFSET"]
+
+#: Held-out evaluation samples are drawn with data seed ``EVAL_SEED_OFFSET + seed``, which no
+#: training set uses (training sets use the run seed).
+EVAL_SEED_OFFSET = 1_000_003
 
 
 def score(lens: SymmetryLens, dataset, n_eval: int = 4096) -> dict:
-    """Metrics of a fitted lens against a dataset's known truth (spec §5, App. B, E)."""
+    """Metrics of a fitted lens against a dataset's known truth (spec §5, App. B, E).
+
+    The representation metrics use the first ``n_eval`` samples of ``dataset``: pass
+    held-out samples (see ``EVAL_SEED_OFFSET``), not the training set.
+    """
     G, K = lens.generator_, lens.group_convolution_matrix_
     Xe, Se = dataset.X[:n_eval], dataset.signals[:n_eval]
     rec = signal_recovery(lens.transform(Xe), Se)
@@ -42,8 +50,39 @@ def score(lens: SymmetryLens, dataset, n_eval: int = 4096) -> dict:
     }
 
 
+def lens_arrays(lens: SymmetryLens, data: Dataset) -> dict:
+    """The arrays a saved run holds: learned and true matrices, the history as columns
+    (``history_<key>``) and the training snapshots (``snapshot_*``)."""
+    hist = lens.history_
+    arrays = {
+        "generator": lens.generator_,
+        "generator_full": lens.generator_full_,
+        "filter": lens.filter_,
+        "group_convolution": lens.group_convolution_matrix_,
+        "true_generator": data.generator,
+        "transform": data.transform,
+        **{f"history_{k}": np.array([h.get(k, np.nan) for h in hist]) for k in hist[0]},
+    }
+    snaps = lens.snapshots_
+    if snaps["step"]:
+        arrays.update(
+            snapshot_step=np.array(snaps["step"]),
+            snapshot_generator=np.stack(snaps["generator"]),
+            snapshot_group_convolution=np.stack(snaps["group_convolution"]),
+        )
+    return arrays
+
+
+def held_out_dataset(data: Dataset, n_samples: int, seed: int) -> Dataset:
+    """Fresh samples of the same data model and transform as ``data`` (data seed
+    ``EVAL_SEED_OFFSET + seed``, which no training set uses)."""
+    name = data.name if data.name in DATASET_NAMES else f"{data.config.signal}-translation"
+    Q = None if data.name in DATASET_NAMES else data.transform
+    return make_dataset(name, n_samples, dim=data.X.shape[1], seed=EVAL_SEED_OFFSET + int(seed), transform=Q)
+
+
 def run_experiment(
-    dataset: str,
+    dataset: str | Dataset,
     profile: str = "smoke",
     seed: int = 0,
     out: str | Path | None = None,
@@ -55,37 +94,28 @@ def run_experiment(
 ) -> dict:
     """Fit ``dataset`` with ``profile`` and ``seed``; save metrics/arrays/checkpoint to ``out``.
 
-    The training set has ``n_batches * batch_size`` samples drawn with ``data_seed``
-    (default: ``seed``).  Returns ``{"metrics", "lens", "dataset", "provenance"}``.
+    ``dataset`` is a name of :data:`symlens.data.DATASET_NAMES` (the training set then has
+    ``n_batches * batch_size`` samples drawn with ``data_seed``, default ``seed``) or a
+    ready :class:`~symlens.data.Dataset` (e.g. one made with a custom ``transform``).
+    Metrics are measured on held-out samples.  Returns ``{"metrics", "lens", "dataset",
+    "provenance"}``.
     """
     cfg = get_profile(profile, **overrides)
-    data = make_dataset(dataset, cfg.n_batches * cfg.batch_size, seed=seed if data_seed is None else data_seed)
+    if isinstance(dataset, Dataset):
+        data = dataset
+    else:
+        n = cfg.n_batches * cfg.batch_size
+        data = make_dataset(dataset, n, seed=seed if data_seed is None else data_seed)
     ckpt = None if out is None else Path(out) / "checkpoint"
     lens = SymmetryLens(cfg, seed=seed, device=device, checkpoint_dir=ckpt, progress=progress)
     lens.profile = profile
     t0 = time.perf_counter()
     lens.fit(data.X, true_generator=data.generator, resume=resume)
     wall = time.perf_counter() - t0
-    metrics = score(lens, data)
-    prov = provenance(profile, seed, lens.device, wall_time_s=wall, dataset=dataset,
+    n_eval = STUDIES.get(profile, StudyConfig()).n_eval
+    metrics = score(lens, held_out_dataset(data, n_eval, seed))
+    prov = provenance(profile, seed, lens.device, wall_time_s=wall, dataset=data.name,
                       train_time_s=lens.trainer_.elapsed, variant=cfg.loss.variant)
     if out is not None:
-        hist = lens.history_
-        arrays = {
-            "generator": lens.generator_,
-            "generator_full": lens.generator_full_,
-            "filter": lens.filter_,
-            "group_convolution": lens.group_convolution_matrix_,
-            "true_generator": data.generator,
-            "transform": data.transform,
-            **{f"history_{k}": np.array([h.get(k, np.nan) for h in hist]) for k in hist[0]},
-        }
-        snaps = lens.snapshots_
-        if snaps["step"]:
-            arrays.update(
-                snapshot_step=np.array(snaps["step"]),
-                snapshot_generator=np.stack(snaps["generator"]),
-                snapshot_group_convolution=np.stack(snaps["group_convolution"]),
-            )
-        save_run(out, metrics, arrays, config=cfg, provenance=prov)
+        save_run(out, metrics, lens_arrays(lens, data), config=cfg, provenance=prov)
     return {"metrics": metrics, "lens": lens, "dataset": data, "provenance": prov}

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .config import get_profile
 from .data import Dataset, make_dataset
+from .experiment import EVAL_SEED_OFFSET, run_experiment
 from .io import load_run, repo_root
 
 __all__ = [
@@ -42,9 +43,6 @@ __all__ = [
 ]
 
 RESULTS_ENV = "SYMLENS_RESULTS_DIR"
-#: Held-out evaluation samples are drawn with data seed ``EVAL_SEED_OFFSET + seed``, which no
-#: training set uses (training sets use the run seed).
-EVAL_SEED_OFFSET = 1_000_003
 
 # symlens.io records the git commit by calling git; it must not take git's optional index
 # lock while someone else commits in the same checkout.
@@ -112,7 +110,7 @@ def load_or_run(
     ``arrays``) plus ``dir`` and ``reused`` (True when nothing was trained).  The result is
     always read back from disk, so a reused and a fresh run give identical arrays.
     """
-    from .experiment import run_experiment
+
 
     d = Path(directory) if directory is not None else run_dir(profile, dataset, seed)
     reused = not retrain and saved_run_matches(d, dataset, profile, seed, **overrides)
@@ -144,30 +142,6 @@ def describe_provenance(prov: dict) -> str:
     return ", ".join(f"{k} {prov[k]}" for k in keys if prov.get(k) is not None)
 
 
-def _lens_arrays(lens, data: Dataset) -> dict:
-    """The arrays :func:`symlens.experiment.run_experiment` saves, for a fitted lens."""
-    import numpy as np
-
-    hist = lens.history_
-    arrays = {
-        "generator": lens.generator_,
-        "generator_full": lens.generator_full_,
-        "filter": lens.filter_,
-        "group_convolution": lens.group_convolution_matrix_,
-        "true_generator": data.generator,
-        "transform": data.transform,
-        **{f"history_{k}": np.array([h.get(k, np.nan) for h in hist]) for k in hist[0]},
-    }
-    snaps = lens.snapshots_
-    if snaps["step"]:
-        arrays.update(
-            snapshot_step=np.array(snaps["step"]),
-            snapshot_generator=np.stack(snaps["generator"]),
-            snapshot_group_convolution=np.stack(snaps["group_convolution"]),
-        )
-    return arrays
-
-
 def load_or_fit(data: Dataset, profile: str, seed: int, directory, device: str = "auto",
                 retrain: bool = False, **overrides) -> dict:
     """Like :func:`load_or_run` for a dataset given as an object (e.g. one made with a custom
@@ -175,14 +149,7 @@ def load_or_fit(data: Dataset, profile: str, seed: int, directory, device: str =
 
     A saved run is reused only if its profile, seed, configuration and data transform match.
     """
-    import time
-
     import numpy as np
-
-    from .config import get_profile
-    from .experiment import score
-    from .io import provenance, save_run
-    from .lens import SymmetryLens
 
     d = Path(directory)
     reused = False
@@ -194,14 +161,7 @@ def load_or_fit(data: Dataset, profile: str, seed: int, directory, device: str =
         n = cfg.n_batches * cfg.batch_size
         if data.X.shape[0] != n:
             raise ValueError(f"data has {data.X.shape[0]} samples; profile {profile!r} trains on {n}")
-        lens = SymmetryLens(cfg, seed=seed, device=device, progress=False)
-        lens.profile = profile
-        t0 = time.perf_counter()
-        lens.fit(data.X, true_generator=data.generator)
-        wall = time.perf_counter() - t0
-        prov = provenance(profile, int(seed), lens.device, wall_time_s=wall, dataset=data.name,
-                          train_time_s=lens.trainer_.elapsed, variant=cfg.loss.variant)
-        save_run(d, score(lens, data), _lens_arrays(lens, data), config=cfg, provenance=prov)
+        run_experiment(data, profile, seed, out=d, device=device, progress=False, **overrides)
     out = load_run(d)
     out["dir"] = d
     out["reused"] = reused

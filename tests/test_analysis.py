@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from symlens import analysis, data, metrics, testing
+from symlens import analysis, data, testing
 from symlens.group_conv import group_convolution_matrix
 
 N, P = 9, 9
