@@ -22,15 +22,18 @@ def main() -> None:
         run = io.load_run(d)
         a, prov = run["arrays"], run["provenance"]
         hist = {k[len("history_"):]: v for k, v in a.items() if k.startswith("history_")}
-        title = f"{prov['dataset']}, profile {prov['profile']}, seed {prov['seed']}, {prov['device']} ({prov['hardware']})"
+        title = (f"{prov['dataset']}, profile {prov['profile']} (model lr {run['config']['model_lr']:g}), "
+                 f"seed {prov['seed']}, {prov['device']} ({prov['hardware']})")
         fig = plotting.history_curves(
             hist, ["cosine_similarity", "rmse", "total", ["alignment", "uniformity", "resolution"]],
             x="step", ncols=4, suptitle=title,
         )
         plotting.save_figure(fig, d, "curve")
         cos, secs = hist["cosine_similarity"], hist["elapsed_s"]
+        cfg = run["config"]
         row = {"profile": prov["profile"], "dataset": prov["dataset"], "seed": prov["seed"],
-               "device": f"{prov['device']} ({prov['hardware']})", "steps": int(hist["step"][-1]),
+               "device": f"{prov['device']} ({prov['hardware']})", "batch": cfg["batch_size"],
+               "model lr": cfg["model_lr"], "estimator lr": cfg["estimator_lr"], "steps": int(hist["step"][-1]),
                "train s": round(float(secs[-1])), "final cos": round(float(cos[-1]), 3),
                "final RMSE": round(float(hist["rmse"][-1]), 3)}
         for t in THRESHOLDS:
