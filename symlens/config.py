@@ -1,8 +1,8 @@
 """Configuration: frozen dataclasses and the one place where named profiles live.
 
 A :class:`LensConfig` holds every knob of a SymmetryLens fit.  Profiles differ only in
-size knobs (batch, steps, network width, schedule length); the method is the same in
-every profile unless a profile selects a named loss variant (see :data:`LOSS_VARIANTS`).
+size and schedule knobs (batch, steps, network width, learning rates); the method is the
+same in every profile unless a profile selects a named loss variant (see :data:`LOSS_VARIANTS`).
 
 Two published loss variants exist (reproduction spec §1.9, §3):
 
@@ -138,7 +138,8 @@ _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}
 _LENS_FIELDS = {f.name for f in fields(LensConfig)} - {"loss"}
 
 
-# Profiles: size knobs only.  "paper" is spec §7 (the v1 runs).
+# Profiles: size and schedule knobs only (batch, steps, width, learning rates); the method
+# is the same in all of them.  "paper" is spec §7 (the v1 runs).
 PROFILES: dict[str, LensConfig] = {
     "paper": LensConfig(),
     "smoke": LensConfig(
