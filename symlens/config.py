@@ -159,7 +159,7 @@ PROFILES: dict[str, LensConfig] = {
         batch_size=33 * 31,
         n_batches=40,
         hidden=264,
-        epochs=160,
+        epochs=240,
         steps_per_epoch=50,
         model_lr=3e-2,
         estimator_lr=3e-3,
@@ -173,8 +173,8 @@ PROFILES: dict[str, LensConfig] = {
 PROFILE_NOTES: dict[str, str] = {
     "paper": "the paper's v1 settings (spec §7): B = 16 500, 10 000 epochs x 100 steps; a GPU job",
     "smoke": "a few hundred steps at B = 1 023; checks the pipeline, not the method's accuracy",
-    "cpu": "8 000 steps at B = 1 023 with 300x / 3x the paper's learning rates: about 9.5 minutes "
-           "on 2 CPU cores; cos 0.84 on gaussian-translation (seed 0), see benchmarks/README.md",
+    "cpu": "12 000 steps at B = 1 023 with 300x / 3x the paper's learning rates: about 14 minutes "
+           "on 2 CPU cores; cos 0.91 on gaussian-translation (seed 0), see benchmarks/README.md",
 }
 
 
