@@ -73,9 +73,12 @@ def lens_arrays(lens: SymmetryLens, data: Dataset) -> dict:
     return arrays
 
 
-def held_out_dataset(data: Dataset, n_samples: int, seed: int) -> Dataset:
-    """Fresh samples of the same data model and transform as ``data`` (data seed
-    ``EVAL_SEED_OFFSET + seed``, which no training set uses)."""
+def held_out_dataset(data: Dataset | str, n_samples: int, seed: int) -> Dataset:
+    """Fresh samples of the same data model and transform as ``data`` (a Dataset or a
+    dataset name), drawn with data seed ``EVAL_SEED_OFFSET + seed``, which no training set
+    uses."""
+    if isinstance(data, str):
+        return make_dataset(data, n_samples, seed=EVAL_SEED_OFFSET + int(seed))
     name = data.name if data.name in DATASET_NAMES else f"{data.config.signal}-translation"
     Q = None if data.name in DATASET_NAMES else data.transform
     return make_dataset(name, n_samples, dim=data.X.shape[1], seed=EVAL_SEED_OFFSET + int(seed), transform=Q)

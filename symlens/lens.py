@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -104,8 +105,6 @@ class SymmetryLens:
             f"estimator needs; rounded down to {rounded}",
             stacklevel=3,
         )
-        from dataclasses import replace
-
         return replace(self.config, batch_size=rounded)
 
     def fit(self, X, true_generator=None, resume: bool = False, stop_at: int | None = None) -> "SymmetryLens":

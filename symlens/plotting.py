@@ -49,6 +49,15 @@ def _figure(figsize):
     return Figure(figsize=figsize, layout="constrained")
 
 
+def _finish(fig, unused_axes, suptitle: str | None):
+    """Drop the grid cells left empty and set the overall title."""
+    for ax in unused_axes:
+        ax.remove()
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
 def _as_matrix(M, name: str = "matrix") -> np.ndarray:
     M = np.asarray(M, dtype=np.float64)
     if M.ndim != 2:
@@ -158,11 +167,7 @@ def matrix_grid(
     for ax, M, t in zip(axs, mats, titles):
         v = common if common is not None else _symmetric_limit(M)
         _heatmap(ax, M, f"{t}\n(±{v:.2g})" if t else f"±{v:.2g}", vmax=v, ticks=ticks)
-    for ax in axs[len(mats):]:
-        ax.remove()
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
-    return fig
+    return _finish(fig, axs[len(mats):], suptitle)
 
 
 def snapshot_strip(
@@ -234,11 +239,7 @@ def history_curves(
         else:
             ax.set_title(labels.get(group[0], group[0]), fontsize=9)
         ax.grid(alpha=0.3)
-    for ax in axs[len(groups):]:
-        ax.remove()
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
-    return fig
+    return _finish(fig, axs[len(groups):], suptitle)
 
 
 def sample_plot(
@@ -325,11 +326,7 @@ def vector_grid(
         ax.tick_params(labelsize=7)
         if ylim is not None:
             ax.set_ylim(*ylim)
-    for ax in axs[len(items):]:
-        ax.remove()
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
-    return fig
+    return _finish(fig, axs[len(items):], suptitle)
 
 
 def _fmt(v, digits: int) -> str:

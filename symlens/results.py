@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .config import get_profile
 from .data import Dataset, make_dataset
-from .experiment import EVAL_SEED_OFFSET, run_experiment
+from .experiment import EVAL_SEED_OFFSET, held_out_dataset, run_experiment
 from .io import load_run, repo_root
 
 __all__ = [
@@ -133,7 +133,7 @@ def training_dataset(run: dict) -> Dataset:
 
 def evaluation_dataset(dataset: str, seed: int, n_samples: int) -> Dataset:
     """Held-out samples of ``dataset`` (data seed ``EVAL_SEED_OFFSET + seed``)."""
-    return make_dataset(dataset, n_samples, seed=EVAL_SEED_OFFSET + int(seed))
+    return held_out_dataset(dataset, n_samples, seed)
 
 
 def describe_provenance(prov: dict) -> str:

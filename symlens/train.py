@@ -79,6 +79,7 @@ class Trainer:
         self._losses = torch.compile(self._compute_losses) if config.compile else self._compute_losses
         self.noise_rng = torch.Generator().manual_seed(_stream_seed(seed, 1))
         self.step = 0
+        self._perm, self._perm_pass = None, None  # batch order of the current pass, cached
         self.history: list[dict] = []
         self.snapshots: dict[str, list] = {"step": [], "generator": [], "group_convolution": []}
         self.elapsed = 0.0
@@ -139,7 +140,7 @@ class Trainer:
         B = self.config.batch_size
         per_pass = n // B
         p, k = divmod(step, per_pass)
-        if getattr(self, "_perm_pass", None) != (n, p):
+        if self._perm_pass != (n, p):
             self._perm = np.random.default_rng([self.seed, 2, p]).permutation(n)
             self._perm_pass = (n, p)
         return self._perm[k * B : (k + 1) * B]
