@@ -3,7 +3,7 @@
 
     python benchmarks/time_to_accuracy.py --profile cpu --dataset gaussian-translation [--seed 0]
         [--device auto] [--out results/cpu/time_to_accuracy/gaussian-translation/seed0]
-        [--set key=value ...]
+        [--max-seconds S] [--set key=value ...]
 
 The curve (step, seconds, τ, cosine similarity, RMSE, loss terms) is saved with the run
 when --out is given, so it can be plotted in the book.  Wall seconds are training time
@@ -41,11 +41,14 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--out", default=None, help="save the run (metrics.json, arrays.npz with the curve)")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="stop training after this many seconds (e.g. to sample the start of the paper schedule)")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides, e.g. epochs=40")
     args = p.parse_args()
     overrides = dict(kv.split("=", 1) for kv in args.set)
     overrides = {k: _value(v) for k, v in overrides.items()}
-    res = run_experiment(args.dataset, args.profile, args.seed, args.out, args.device, progress=True, **overrides)
+    res = run_experiment(args.dataset, args.profile, args.seed, args.out, args.device, progress=True,
+                         time_limit_s=args.max_seconds, **overrides)
     hist = res["lens"].history_
     prov = res["provenance"]
     print(f"\nprofile={args.profile} dataset={args.dataset} seed={args.seed} device={prov['device']} "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .batched import BatchedTrainer
 from .config import STUDIES, StudyConfig, get_profile
 from .data import DATASET_NAMES, Dataset, make_dataset
 from .io import provenance, save_run
@@ -23,7 +24,7 @@ from .metrics import (
     signal_recovery,
 )
 
-__all__ = ["run_experiment", "score", "lens_arrays", "held_out_dataset", "EVAL_SEED_OFFSET"]
+__all__ = ["run_experiment", "run_many", "score", "lens_arrays", "held_out_dataset", "EVAL_SEED_OFFSET"]
 
 #: Held-out evaluation samples are drawn with data seed ``EVAL_SEED_OFFSET + seed``, which no
 #: training set uses (training sets use the run seed).
@@ -93,6 +94,7 @@ def run_experiment(
     resume: bool = False,
     progress: bool = True,
     data_seed: int | None = None,
+    time_limit_s: float | None = None,
     **overrides,
 ) -> dict:
     """Fit ``dataset`` with ``profile`` and ``seed``; save metrics/arrays/checkpoint to ``out``.
@@ -100,7 +102,8 @@ def run_experiment(
     ``dataset`` is a name of :data:`symlens.data.DATASET_NAMES` (the training set then has
     ``n_batches * batch_size`` samples drawn with ``data_seed``, default ``seed``) or a
     ready :class:`~symlens.data.Dataset` (e.g. one made with a custom ``transform``).
-    Metrics are measured on held-out samples.  Returns ``{"metrics", "lens", "dataset",
+    ``time_limit_s`` stops training after that many seconds (the run is saved as it
+    stands).  Metrics are measured on held-out samples.  Returns ``{"metrics", "lens", "dataset",
     "provenance"}``.
     """
     cfg = get_profile(profile, **overrides)
@@ -113,12 +116,53 @@ def run_experiment(
     lens = SymmetryLens(cfg, seed=seed, device=device, checkpoint_dir=ckpt, progress=progress)
     lens.profile = profile
     t0 = time.perf_counter()
-    lens.fit(data.X, true_generator=data.generator, resume=resume)
-    wall = time.perf_counter() - t0
+    lens.fit(data.X, true_generator=data.generator, resume=resume, time_limit_s=time_limit_s)
+    return _score_and_save(lens, data, cfg, profile, seed, out, time.perf_counter() - t0)
+
+
+def _score_and_save(lens, data, cfg, profile, seed, out, wall, **extra) -> dict:
     n_eval = STUDIES.get(profile, StudyConfig()).n_eval
     metrics = score(lens, held_out_dataset(data, n_eval, seed))
     prov = provenance(profile, seed, lens.device, wall_time_s=wall, dataset=data.name,
-                      train_time_s=lens.trainer_.elapsed, variant=cfg.loss.variant)
+                      train_time_s=lens.trainer_.elapsed, variant=cfg.loss.variant, **extra)
     if out is not None:
         save_run(out, metrics, lens_arrays(lens, data), config=cfg, provenance=prov)
     return {"metrics": metrics, "lens": lens, "dataset": data, "provenance": prov}
+
+
+def run_many(
+    runs,
+    profile: str = "smoke",
+    out: str | Path | None = None,
+    device: str = "auto",
+    progress: bool = True,
+    time_limit_s: float | None = None,
+    **overrides,
+) -> list[dict]:
+    """Fit several (dataset name, seed) pairs together with one
+    :class:`~symlens.batched.BatchedTrainer`; score and save each as :func:`run_experiment`
+    would (``out/<dataset>/seed<k>/``, provenance records ``batched_runs``).
+
+    Each run gets the training set and streams that ``run_experiment(dataset, profile,
+    seed)`` would use, so a batched run and a single run of the same pair are the same fit
+    (up to floating-point summation order).  Returns one result dict per pair, in order.
+    """
+    runs = [(str(d), int(k)) for d, k in runs]
+    if len(set(runs)) != len(runs):
+        raise ValueError(f"duplicate (dataset, seed) pairs in {runs}")
+    cfg = get_profile(profile, **overrides)
+    n = cfg.n_batches * cfg.batch_size
+    datas = [make_dataset(d, n, seed=k) for d, k in runs]
+    dims = {d.X.shape[1] for d in datas}
+    if len(dims) != 1:
+        raise ValueError(f"batched runs need one dimension N, got {sorted(dims)}")
+    bt = BatchedTrainer(cfg, dims.pop(), [k for _, k in runs], device=device)
+    t0 = time.perf_counter()
+    bt.fit([d.X for d in datas], [d.generator for d in datas], progress=progress, time_limit_s=time_limit_s)
+    wall = time.perf_counter() - t0
+    results = []
+    for (name, k), data, tr in zip(runs, datas, bt.trainers):
+        lens = SymmetryLens.from_trainer(tr, data.X, profile)
+        run_out = None if out is None else Path(out) / name / f"seed{k}"
+        results.append(_score_and_save(lens, data, cfg, profile, k, run_out, wall, batched_runs=len(runs)))
+    return results

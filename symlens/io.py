@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -28,6 +29,10 @@ def repo_root() -> Path:
 
 
 def _git_sha() -> str:
+    """The checkout's commit (``-dirty`` with uncommitted changes); ``SYMLENS_GIT_SHA``
+    overrides it where the tree travels without its .git (e.g. to a GPU machine)."""
+    if os.environ.get("SYMLENS_GIT_SHA"):
+        return os.environ["SYMLENS_GIT_SHA"]
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=repo_root(), capture_output=True, text=True, timeout=5

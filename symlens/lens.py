@@ -107,7 +107,10 @@ class SymmetryLens:
         )
         return replace(self.config, batch_size=rounded)
 
-    def fit(self, X, true_generator=None, resume: bool = False, stop_at: int | None = None) -> "SymmetryLens":
+    def fit(
+        self, X, true_generator=None, resume: bool = False, stop_at: int | None = None,
+        time_limit_s: float | None = None,
+    ) -> "SymmetryLens":
         """Learn the symmetry of X (n_samples, N).
 
         true_generator : optional (N, N) matrix; when given, the history records the
@@ -116,6 +119,8 @@ class SymmetryLens:
             give the same final result as an uninterrupted run on the CPU); without a
             checkpoint directory, continue the run held in memory.
         stop_at : stop after this many steps in total (checkpointing if a directory is set).
+        time_limit_s : stop once this many seconds of training have passed (the run can be
+            continued with ``resume=True``).
         """
         X = check_samples(X)
         n, dim = X.shape
@@ -142,8 +147,20 @@ class SymmetryLens:
             self._trainer.load_checkpoint(self.checkpoint_dir)
         self._mean, self._std = float(X.mean()), float(X.std())
         Xt = torch.from_numpy(X).to(self.device)
-        self._trainer.fit(Xt, true_generator, self.checkpoint_dir, self.progress, stop_at)
+        self._trainer.fit(Xt, true_generator, self.checkpoint_dir, self.progress, stop_at, time_limit_s)
         return self
+
+    @classmethod
+    def from_trainer(cls, trainer: Trainer, X, profile: str = "custom") -> "SymmetryLens":
+        """A fitted lens around a trained :class:`~symlens.train.Trainer` (e.g. one run of a
+        :class:`~symlens.batched.BatchedTrainer`); X (n, N) is its training set, whose scalar
+        mean and std :meth:`transform` uses."""
+        X = check_samples(X, dim=trainer.dim)
+        lens = cls(trainer.config, seed=trainer.seed, device=trainer.device, progress=False)
+        lens.profile = profile
+        lens._trainer = trainer
+        lens._mean, lens._std = float(X.mean()), float(X.std())
+        return lens
 
     # ------------------------------------------------------------------ results
     def _fitted(self) -> Trainer:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from tqdm.auto import tqdm
 
 from .config import LensConfig
@@ -29,7 +30,7 @@ from .losses import ModelLoss, estimator_loss, model_loss
 from .metrics import generator_cosine_similarity, generator_rmse
 from .schedules import filter_noise_std, learning_rate, training_time
 
-__all__ = ["Trainer", "resolve_device", "CHECKPOINT_NAME"]
+__all__ = ["Trainer", "LensSystem", "resolve_device", "CHECKPOINT_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -49,6 +50,33 @@ def _stream_seed(seed: int, stream: int) -> int:
     return int(np.random.SeedSequence([seed, stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
 
 
+class LensSystem(nn.Module):
+    """The model subsystem (generator + filter) and the two estimators, as one module whose
+    forward computes both subsystems' losses.  One module so that many independent systems
+    can be stacked and evaluated with ``torch.func`` (see :mod:`symlens.batched`).
+    """
+
+    def __init__(self, config: LensConfig, dim: int, rng: torch.Generator):
+        super().__init__()
+        self.loss_config = config.loss
+        self.model = GroupConvolution(dim, config.resolved_padding(dim), config.init_std, rng)
+        self.marginal = MarginalMixture(dim, config.n_kernels, rng)
+        self.conditional = MaskedConditional(dim, config.resolved_hidden(dim), config.n_kernels, rng)
+
+    def forward(self, x, noise_model, noise_est, tau):
+        """Eq. 13 on one noisy pass and the estimators' likelihood on a second, detached pass.
+
+        x: (B, N); noise_*: (N,) filter noise; tau: scalar tensor.  Returns (the
+        :class:`~symlens.losses.ModelLoss` fields as a tuple of scalars, estimator loss).
+        """
+        y = self.model(x, noise_model)
+        terms = model_loss(y, self.marginal, self.conditional, tau, self.loss_config)
+        with torch.no_grad():
+            y_est = self.model(x, noise_est)
+        est = estimator_loss(y_est, self.marginal, self.conditional, self.loss_config.estimator_l2)
+        return tuple(terms.__dict__.values()), est
+
+
 class Trainer:
     """Owns the model, the estimators, their optimisers, and the run's history.
 
@@ -64,11 +92,8 @@ class Trainer:
         self.config, self.dim, self.seed = config, dim, seed
         self.device = resolve_device(device)
         init = torch.Generator().manual_seed(_stream_seed(seed, 0))
-        self.model = GroupConvolution(dim, config.resolved_padding(dim), config.init_std, init)
-        self.marginal = MarginalMixture(dim, config.n_kernels, init)
-        self.conditional = MaskedConditional(dim, config.resolved_hidden(dim), config.n_kernels, init)
-        for m in (self.model, self.marginal, self.conditional):
-            m.to(self.device)
+        self.system = LensSystem(config, dim, init).to(self.device)
+        self.model, self.marginal, self.conditional = self.system.model, self.system.marginal, self.system.conditional
         adam = dict(betas=config.adam_betas, eps=config.adam_eps)
         self.opt_model = torch.optim.Adam(self.model.parameters(), lr=config.model_lr, **adam)
         self.opt_est = torch.optim.Adam(
@@ -76,7 +101,7 @@ class Trainer:
         )
         # torch.compile fuses the estimators' elementwise work (same mathematics); the
         # first step pays the compilation (about a minute on a 2-core CPU).
-        self._losses = torch.compile(self._compute_losses) if config.compile else self._compute_losses
+        self._losses = torch.compile(self.system) if config.compile else self.system
         self.noise_rng = torch.Generator().manual_seed(_stream_seed(seed, 1))
         self.step = 0
         self._perm, self._perm_pass = None, None  # batch order of the current pass, cached
@@ -122,16 +147,6 @@ class Trainer:
         self.opt_est.step()
         self.step += 1
         return terms, est
-
-    def _compute_losses(self, x, noise_model, noise_est, tau):
-        """Both subsystems' losses: eq. 13 on one noisy pass, the estimators' likelihood on a
-        second, detached pass.  Returns (ModelLoss fields as a tuple, estimator loss)."""
-        y = self.model(x, noise_model)
-        terms = model_loss(y, self.marginal, self.conditional, tau, self.config.loss)
-        with torch.no_grad():
-            y_est = self.model(x, noise_est)
-        est = estimator_loss(y_est, self.marginal, self.conditional, self.config.loss.estimator_l2)
-        return tuple(terms.__dict__.values()), est
 
     # ------------------------------------------------------------------ data feed
     def _batch_indices(self, n: int, step: int) -> np.ndarray:
@@ -194,9 +209,11 @@ class Trainer:
         checkpoint_dir: str | os.PathLike | None = None,
         progress: bool = True,
         stop_at: int | None = None,
+        time_limit_s: float | None = None,
     ) -> "Trainer":
         """Train on X (n, N) float32 (already on ``self.device``) up to ``config.total_steps``,
-        or up to ``stop_at`` steps (then checkpoint and return: a later ``fit`` continues).
+        or up to ``stop_at`` steps, or until ``time_limit_s`` seconds of training have passed
+        (then checkpoint and return: a later ``fit`` continues).
         """
         cfg = self.config
         total = cfg.total_steps if stop_at is None else min(stop_at, cfg.total_steps)
@@ -212,9 +229,17 @@ class Trainer:
             while self.step < total:
                 idx = torch.from_numpy(self._batch_indices(n, self.step)).to(X.device)
                 terms, est = self.train_step(X[idx])
+                log_now = self.step % cfg.log_every == 0 or self.step in (1, cfg.total_steps)
+                if log_now:
+                    _synchronize(self.device)  # so the clock sees the queued GPU work
                 self.elapsed = time.perf_counter() - t0
-                last = self.step == cfg.total_steps
-                if self.step % cfg.log_every == 0 or last or self.step == 1:
+                timed_out = time_limit_s is not None and self.elapsed >= time_limit_s and self.step < total
+                if timed_out:
+                    total = self.step  # log, snapshot and checkpoint this step, then stop
+                    _synchronize(self.device)
+                    log_now = True
+                last = self.step == cfg.total_steps or timed_out
+                if log_now:
                     rec = self._log(terms, est, true_generator)
                     post = {k: f"{rec[k]:.3f}" for k in ("total", "alignment", "uniformity", "resolution")}
                     if "cosine_similarity" in rec:
@@ -281,6 +306,11 @@ class Trainer:
         if not path.exists():
             raise FileNotFoundError(f"no checkpoint to resume from at {path}")
         self.load_state_dict(torch.load(path, map_location=self.device, weights_only=False))
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def _normalise(v):
