@@ -1,6 +1,6 @@
 """Seconds per training step and samples per second of the faithful method (paper profile).
 
-    python benchmarks/step_time.py [--batches 16500 2046] [--steps 5] [--device cpu]
+    python benchmarks/step_time.py [--batches 16500 2046] [--steps 5] [--device cpu] [--runs 18]
 
 Prints, per batch size and device: s/step, samples/s, the arithmetic of one step counted
 by torch's FlopCounterMode (matrix products; elementwise work is not counted), and the
@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from symlens.batched import BatchedTrainer
 from symlens.config import get_profile
 from symlens.train import Trainer
 
@@ -36,17 +37,40 @@ def bench(batch: int, steps: int, device: str, compiled: bool, dim: int = 33, wa
     first = time.perf_counter() - t0
     for _ in range(warmup):
         tr.train_step(x)
-    if device == "cuda":
-        torch.cuda.synchronize()
+    _sync(device)
     t0 = time.perf_counter()
     for _ in range(steps):
         tr.train_step(x)
-    if device == "cuda":
-        torch.cuda.synchronize()
+    _sync(device)
     dt = (time.perf_counter() - t0) / steps
     return {"batch": batch, "device": device, "compiled": compiled, "first_step_s": first, "s_per_step": dt, "samples_per_s": batch / dt,
             "gflop_per_step": flops / 1e9, "mflop_per_sample": flops / batch / 1e6,
             "gflop_per_s": flops / dt / 1e9}
+
+
+def bench_batched(batch: int, runs: int, steps: int, device: str, dim: int = 33, warmup: int = 2) -> dict:
+    """Seconds per step of ``runs`` independent fits stacked in one BatchedTrainer."""
+    cfg = get_profile("paper", batch_size=batch)
+    bt = BatchedTrainer(cfg, dim, seeds=range(runs), device=device)
+    rng = np.random.default_rng(0)
+    xs = torch.tensor(rng.standard_normal((runs, batch, dim)), dtype=torch.float32, device=device)
+    t0 = time.perf_counter()
+    bt.train_step(xs)
+    first = time.perf_counter() - t0
+    for _ in range(warmup):
+        bt.train_step(xs)
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        bt.train_step(xs)
+    _sync(device)
+    dt = (time.perf_counter() - t0) / steps
+    return {"first_step_s": first, "s_per_step": dt, "samples_per_s": runs * batch / dt}
+
+
+def _sync(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
 
 
 def _count_flops(cfg, dim, x, device) -> int:
@@ -63,6 +87,8 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--device", nargs="+", default=None, help="default: cpu, and cuda when present")
     p.add_argument("--modes", nargs="+", default=["eager", "compiled"], choices=["eager", "compiled"])
+    p.add_argument("--runs", type=int, nargs="*", default=[],
+                   help="also time this many fits stacked in one BatchedTrainer (eager), per batch size")
     args = p.parse_args()
     torch.set_flush_denormal(True)
     devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
@@ -77,6 +103,11 @@ def main() -> None:
                 print(f"{dev:>6} {mode:>8} {b:>6} {r['first_step_s']:>10.1f} {r['s_per_step']:>8.3f} {r['samples_per_s']:>10.0f} "
                       f"{r['gflop_per_step']:>10.2f} {r['mflop_per_sample']:>12.2f} {r['gflop_per_s']:>8.1f} "
                       f"{'' if ref is None else f'{ref:.2f}':>18}")
+        for m in args.runs:
+            for b in args.batches:
+                r = bench_batched(b, m, args.steps, dev)
+                print(f"{dev:>6} {f'{m} runs':>8} {b:>6} {r['first_step_s']:>10.1f} {r['s_per_step']:>8.3f} "
+                      f"{r['samples_per_s']:>10.0f}   (samples/s counts all runs; s/step is per batched step)")
 
 
 if __name__ == "__main__":

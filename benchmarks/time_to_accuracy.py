@@ -5,6 +5,10 @@
         [--device auto] [--out results/cpu/time_to_accuracy/gaussian-translation/seed0]
         [--max-seconds S] [--set key=value ...]
 
+Several datasets (``--dataset all``) or seeds are trained together in one batched
+computation (:func:`symlens.experiment.run_many`); their wall seconds are then those of
+the whole batch.
+
 The curve (step, seconds, τ, cosine similarity, RMSE, loss terms) is saved with the run
 when --out is given, so it can be plotted in the book.  Wall seconds are training time
 (including a torch.compile warm-up where the profile compiles), not data generation.
@@ -15,7 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from symlens.experiment import run_experiment
+from symlens.data import DATASET_NAMES
+from symlens.experiment import run_experiment, run_many
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
 
@@ -34,33 +39,46 @@ def _value(s: str):
         return s
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--profile", default="cpu")
-    p.add_argument("--dataset", default="gaussian-translation")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--out", default=None, help="save the run (metrics.json, arrays.npz with the curve)")
-    p.add_argument("--max-seconds", type=float, default=None,
-                   help="stop training after this many seconds (e.g. to sample the start of the paper schedule)")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides, e.g. epochs=40")
-    args = p.parse_args()
-    overrides = dict(kv.split("=", 1) for kv in args.set)
-    overrides = {k: _value(v) for k, v in overrides.items()}
-    res = run_experiment(args.dataset, args.profile, args.seed, args.out, args.device, progress=True,
-                         time_limit_s=args.max_seconds, **overrides)
-    hist = res["lens"].history_
-    prov = res["provenance"]
-    print(f"\nprofile={args.profile} dataset={args.dataset} seed={args.seed} device={prov['device']} "
-          f"({prov['hardware']}) torch={prov['torch']} git={prov['git']}")
+def report(res: dict, profile: str) -> None:
+    hist, prov, m = res["lens"].history_, res["provenance"], res["metrics"]
+    print(f"\nprofile={profile} dataset={prov['dataset']} seed={prov['seed']} device={prov['device']} "
+          f"({prov['hardware']}) torch={prov['torch']} git={prov['git']}"
+          + (f" batched with {prov['batched_runs']} runs" if prov.get("batched_runs") else ""))
     print(f"{'cos >=':>7} {'step':>8} {'seconds':>9}")
     for t in THRESHOLDS:
         step, sec = first_crossing(hist, t)
         print(f"{t:>7.2f} {'-' if step is None else step:>8} {'-' if sec is None else f'{sec:.1f}':>9}")
-    m = res["metrics"]
     best = max(h["cosine_similarity"] for h in hist)
     print(f"final: steps={m['steps']} seconds={hist[-1]['elapsed_s']:.1f} cos={m['cosine_similarity']:.4f} "
           f"rmse={m['rmse']:.4f} K-cos={m['group_convolution_cosine']:.4f} (best logged cos {best:.4f})")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--profile", default="cpu")
+    p.add_argument("--dataset", nargs="+", default=["gaussian-translation"], help="one or more names, or 'all'")
+    p.add_argument("--seed", type=int, nargs="+", default=[0])
+    p.add_argument("--device", default="auto")
+    p.add_argument("--out", default=None,
+                   help="save the run (metrics.json, arrays.npz with the curve); with several runs, "
+                        "each goes to OUT/<dataset>/seed<k>")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="stop training after this many seconds (e.g. to sample the start of the paper schedule)")
+    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                   help="config overrides, e.g. epochs=40 (may be repeated)")
+    args = p.parse_args()
+    overrides = dict(kv.split("=", 1) for kv in args.set)
+    overrides = {k: _value(v) for k, v in overrides.items()}
+    datasets = list(DATASET_NAMES) if args.dataset == ["all"] else args.dataset
+    runs = [(d, k) for d in datasets for k in args.seed]
+    if len(runs) == 1:
+        results = [run_experiment(*runs[0], args.profile, out=args.out, device=args.device, progress=True,
+                                  time_limit_s=args.max_seconds, **overrides)]
+    else:
+        results = run_many(runs, args.profile, out=args.out, device=args.device, progress=True,
+                           time_limit_s=args.max_seconds, **overrides)
+    for res in results:
+        report(res, args.profile)
 
 
 if __name__ == "__main__":
