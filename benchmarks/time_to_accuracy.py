@@ -72,7 +72,8 @@ def main() -> None:
     datasets = list(DATASET_NAMES) if args.dataset == ["all"] else args.dataset
     runs = [(d, k) for d in datasets for k in args.seed]
     if len(runs) == 1:
-        results = [run_experiment(*runs[0], args.profile, out=args.out, device=args.device, progress=True,
+        (name, seed), = runs
+        results = [run_experiment(name, args.profile, seed, out=args.out, device=args.device, progress=True,
                                   time_limit_s=args.max_seconds, **overrides)]
     else:
         results = run_many(runs, args.profile, out=args.out, device=args.device, progress=True,
