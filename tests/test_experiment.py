@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from symlens.data import make_dataset
-from symlens.experiment import run_experiment, score
+from symlens.experiment import run_experiment, run_many, score
 from symlens.io import load_run
 from symlens.testing import delta_filter
 
@@ -75,3 +75,32 @@ def test_run_experiment_saves_a_complete_run(tmp_path):
 def test_run_experiment_unknown_dataset():
     with pytest.raises(ValueError, match="unknown dataset 'gaussian-rotation'"):
         run_experiment("gaussian-rotation", "smoke", progress=False, **TINY)
+
+
+def test_run_many_is_the_same_fit_as_single_runs(tmp_path):
+    pairs = [("gaussian-translation", 0), ("legendre-dst", 1)]
+    many = run_many(pairs, "smoke", out=tmp_path, device="cpu", progress=False, **TINY)
+    for (name, seed), res in zip(pairs, many):
+        alone = run_experiment(name, "smoke", seed, device="cpu", progress=False, **TINY)
+        np.testing.assert_allclose(res["lens"].generator_, alone["lens"].generator_, atol=2e-4)
+        assert res["metrics"]["cosine_similarity"] == pytest.approx(alone["metrics"]["cosine_similarity"], abs=1e-3)
+        np.testing.assert_allclose(res["lens"].transform(alone["dataset"].X[:5]),
+                                   alone["lens"].transform(alone["dataset"].X[:5]), atol=1e-3)
+        run = load_run(tmp_path / name / f"seed{seed}")
+        prov = run["provenance"]
+        assert (prov["dataset"], prov["seed"], prov["batched_runs"]) == (name, seed, 2)
+        np.testing.assert_array_equal(run["arrays"]["history_step"], [1, 2, 4])
+
+
+def test_run_many_refuses_duplicates_and_unknown_names():
+    with pytest.raises(ValueError, match="duplicate"):
+        run_many([("gaussian-dst", 0), ("gaussian-dst", 0)], "smoke", progress=False, **TINY)
+    with pytest.raises(ValueError, match="unknown dataset 'gaussian-rotation'"):
+        run_many([("gaussian-rotation", 0)], "smoke", progress=False, **TINY)
+
+
+def test_run_experiment_time_limit(tmp_path):
+    res = run_experiment("gaussian-dst", "smoke", 0, out=tmp_path, device="cpu", progress=False,
+                         time_limit_s=0.0, **TINY)
+    assert res["metrics"]["steps"] == 1
+    np.testing.assert_array_equal(load_run(tmp_path)["arrays"]["history_step"], [1])

@@ -250,3 +250,14 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA"):
             resolve_device("cuda")
+
+
+def test_time_limit_stops_logs_and_checkpoints(tmp_path):
+    cfg = _cfg()
+    tr = Trainer(cfg, N, seed=0).fit(_X(), checkpoint_dir=tmp_path, progress=False, time_limit_s=0.0)
+    assert tr.step == 1 and [h["step"] for h in tr.history] == [1]
+    later = Trainer(cfg, N, seed=0)
+    later.load_checkpoint(tmp_path)
+    assert later.step == 1
+    later.fit(_X(), progress=False)
+    assert later.step == cfg.total_steps
