@@ -1,17 +1,61 @@
 """Plot every saved time-to-accuracy run (results/<profile>/time_to_accuracy/<dataset>/seed<k>/)
-and write a summary table, for benchmarks/README.md and the book's convergence page.
+and every schedule-sweep run (results/<profile>/sweep/<variant>/<dataset>/seed<k>/), and write
+summary tables, for benchmarks/README.md and the book's convergence page.
 
     python benchmarks/plot_curves.py
 
-Writes figures/curve.png next to each run and results/time_to_accuracy.md.
+Writes figures/curve.png next to each time-to-accuracy run, results/time_to_accuracy.md,
+and per profile results/<profile>/sweep/sweep.png and sweep.md.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from symlens import io, plotting
 from symlens.io import repo_root
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
+#: sweep runs are compared at equal step counts: their wall seconds were shared (see the
+#: lease's README under results/gpu/)
+COMPARE_AT = (2000, 3600, 5700)
+
+
+def _cos_at(steps: np.ndarray, cos: np.ndarray, step: int):
+    i = np.searchsorted(steps, step)
+    return float(cos[i]) if i < len(steps) and steps[i] == step else None
+
+
+def sweeps(root) -> None:
+    for sweep_dir in sorted(root.glob("*/sweep")):
+        groups, rows = {}, []
+        for variant_dir in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
+            for ds_dir in sorted(p for p in variant_dir.iterdir() if p.is_dir()):
+                runs = [io.load_run(d) for d in sorted(ds_dir.glob("seed*")) if (d / "metrics.json").exists()]
+                if not runs:
+                    continue
+                curves = [(r["arrays"]["history_step"], r["arrays"]["history_cosine_similarity"]) for r in runs]
+                if ds_dir.name == "gaussian-translation":
+                    groups[variant_dir.name] = curves
+                cfg, prov = runs[0]["config"], runs[0]["provenance"]
+                row = {"variant": variant_dir.name, "dataset": ds_dir.name, "seeds": len(runs),
+                       "batch": cfg["batch_size"], "steps run": f"{int(min(c[0][-1] for c in curves))} of "
+                                                               f"{cfg['epochs'] * cfg['steps_per_epoch']}"}
+                for step in COMPARE_AT:
+                    vals = [v for v in (_cos_at(s, c, step) for s, c in curves) if v is not None]
+                    row[f"cos @ {step}"] = (f"{np.mean(vals):.3f} ({min(vals):.2f}-{max(vals):.2f})"
+                                            if len(vals) == len(curves) else "-")
+                row["device"] = f"{prov['device']} ({prov['hardware']})"
+                row["git"], row["date"] = prov["git"], prov["date"][:10]
+                rows.append(row)
+        if groups:
+            fig = plotting.curve_groups(groups, title=f"{sweep_dir.parent.name} profile, one knob changed "
+                                                      "(gaussian-translation, seeds 0-2)")
+            plotting.save_figure(fig, sweep_dir, "sweep")
+        table = plotting.markdown_table(rows) if rows else "(no sweep runs)"
+        (sweep_dir / "sweep.md").write_text("Cosine similarity at equal steps: mean over seeds (min-max).\n\n"
+                                            + table + "\n")
+        print(table)
 
 
 def main() -> None:
@@ -33,7 +77,7 @@ def main() -> None:
         cfg = run["config"]
         row = {"profile": prov["profile"], "dataset": prov["dataset"], "seed": prov["seed"],
                "device": f"{prov['device']} ({prov['hardware']})", "batch": cfg["batch_size"],
-               "model lr": cfg["model_lr"], "estimator lr": cfg["estimator_lr"], "steps": int(hist["step"][-1]),
+               "model lr": f"{cfg['model_lr']:g}", "estimator lr": f"{cfg['estimator_lr']:g}", "steps": int(hist["step"][-1]),
                "train s": round(float(secs[-1])), "final cos": round(float(cos[-1]), 3),
                "final RMSE": round(float(hist["rmse"][-1]), 3)}
         for t in THRESHOLDS:
@@ -44,6 +88,7 @@ def main() -> None:
     table = plotting.markdown_table(rows) if rows else "(no saved runs)"
     (root / "time_to_accuracy.md").write_text(table + "\n")
     print(table)
+    sweeps(root)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 
     python benchmarks/time_to_accuracy.py --profile cpu --dataset gaussian-translation [--seed 0]
         [--device auto] [--out results/cpu/time_to_accuracy/gaussian-translation/seed0]
-        [--max-seconds S] [--set key=value ...]
+        [--max-seconds S] [--set key=value ...] [--dim N --data key=value ...]
 
 Several datasets (``--dataset all``) or seeds are trained together in one batched
 computation (:func:`symlens.experiment.run_many`); their wall seconds are then those of
@@ -19,7 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from symlens.data import DATASET_NAMES
+from symlens.config import get_profile
+from symlens.data import DATASET_NAMES, make_dataset
 from symlens.experiment import run_experiment, run_many
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
@@ -64,6 +65,9 @@ def main() -> None:
                         "each goes to OUT/<dataset>/seed<k>")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="stop training after this many seconds (e.g. to sample the start of the paper schedule)")
+    p.add_argument("--dim", type=int, default=33, help="data dimension N (single runs)")
+    p.add_argument("--data", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                   help="data-model overrides (single runs), e.g. scale_range=[0.2,1.0]")
     p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                    help="config overrides, e.g. epochs=40 (may be repeated)")
     args = p.parse_args()
@@ -71,11 +75,17 @@ def main() -> None:
     overrides = {k: _value(v) for k, v in overrides.items()}
     datasets = list(DATASET_NAMES) if args.dataset == ["all"] else args.dataset
     runs = [(d, k) for d in datasets for k in args.seed]
+    data_kw = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.data)}
     if len(runs) == 1:
         (name, seed), = runs
+        if data_kw or args.dim != 33:
+            cfg = get_profile(args.profile, **overrides)
+            name = make_dataset(name, cfg.n_batches * cfg.batch_size, dim=args.dim, seed=seed, **data_kw)
         results = [run_experiment(name, args.profile, seed, out=args.out, device=args.device, progress=True,
                                   time_limit_s=args.max_seconds, **overrides)]
     else:
+        if data_kw or args.dim != 33:
+            raise SystemExit("--dim and --data apply to a single run (one dataset, one seed)")
         results = run_many(runs, args.profile, out=args.out, device=args.device, progress=True,
                            time_limit_s=args.max_seconds, **overrides)
     for res in results:

@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -69,6 +71,9 @@ cfg = config.get_profile(profile)
 # continues interrupted runs from their checkpoints (long profiles).
 REUSE = os.environ.get("SYMLENS_REUSE_RUNS") == "1"
 RESUME = os.environ.get("SYMLENS_RESUME") == "1"
+# SYMLENS_BATCHED=1 trains all runs together, stacked in one batched computation (the way to
+# use a GPU; the same fits up to float summation order, without checkpoints)
+BATCHED = os.environ.get("SYMLENS_BATCHED") == "1"
 print(f"profile {profile!r}: {config.PROFILE_NOTES[profile]}")
 print(f"loss variant {cfg.loss.variant!r}; {cfg.total_steps} steps of batch {cfg.batch_size}; "
       f"{len(study.datasets)} datasets x seeds {list(study.seeds)}")
@@ -82,14 +87,20 @@ print(f"loss variant {cfg.loss.variant!r}; {cfg.total_steps} steps of batch {cfg
 # %%
 # NBVAL_IGNORE_OUTPUT
 runs = {}
-for ds in study.datasets:
-    for s in study.seeds:
-        t0 = time.perf_counter()
-        run = results.load_or_run(ds, profile, s, device=device, retrain=not REUSE, resume=RESUME)
-        runs[ds, s] = run
-        m = run["metrics"]
-        print(f"{ds:21s} seed {s}: {'reused' if run['reused'] else 'trained'} in "
-              f"{time.perf_counter() - t0:5.1f} s   cos {m['cosine_similarity']:+.3f}  rmse {m['rmse']:.3f}")
+pairs = [(ds, s) for ds in study.datasets for s in study.seeds]
+if BATCHED:
+    t0 = time.perf_counter()
+    runs = results.load_or_run_many(pairs, profile, device=device, retrain=not REUSE)
+    print(f"{len(pairs)} runs, {sum(not r['reused'] for r in runs.values())} trained together in "
+          f"{time.perf_counter() - t0:.1f} s")
+for ds, s in pairs:
+    t0 = time.perf_counter()
+    if not BATCHED:
+        runs[ds, s] = results.load_or_run(ds, profile, s, device=device, retrain=not REUSE, resume=RESUME)
+    run = runs[ds, s]
+    m = run["metrics"]
+    print(f"{ds:21s} seed {s}: {'reused' if run['reused'] else 'trained'} in "
+          f"{time.perf_counter() - t0:5.1f} s   cos {m['cosine_similarity']:+.3f}  rmse {m['rmse']:.3f}")
 prov0 = next(iter(runs.values()))["provenance"]
 print("provenance of the runs:", results.describe_provenance(prov0))
 

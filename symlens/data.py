@@ -39,7 +39,7 @@ import numpy as np
 __all__ = [
     "DATASET_NAMES", "DataConfig", "Dataset", "shift_matrix", "dst_matrix", "permutation_transform",
     "transform_matrix", "true_generator", "check_orthogonal", "gaussian_bump", "scaled_assoc_legendre",
-    "legendre_bump", "sample_signals", "dataset_config", "make_dataset",
+    "legendre_bump", "sample_signals", "dataset_config", "make_dataset", "resample",
 ]
 
 DATASET_NAMES: tuple[str, ...] = ("gaussian-translation", "gaussian-permuted", "gaussian-dst",
@@ -406,6 +406,16 @@ def make_dataset(name: str, n_samples: int, dim: int = 33, seed: int = 0,
         name = f"{config.signal}-custom"
     else:
         Q = transform_matrix(config.transform, config.dim, config.permutation_seed)
+    return _sample(name, config, Q, n_samples, seed)
+
+
+def resample(data: Dataset, n_samples: int, seed: int) -> Dataset:
+    """Fresh samples of ``data``'s data model (same config, same transform), drawn with
+    ``seed``; e.g. a held-out set for a dataset made with custom parameters."""
+    return _sample(data.name, data.config, data.transform, n_samples, seed)
+
+
+def _sample(name: str, config: DataConfig, Q: np.ndarray, n_samples: int, seed: int) -> Dataset:
     signals = _generate(config, n_samples, np.random.default_rng(seed), np.float32)
     X = np.empty_like(signals)
     rows = max(1, _CHUNK_ELEMENTS // config.dim)

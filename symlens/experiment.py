@@ -13,7 +13,7 @@ import numpy as np
 
 from .batched import BatchedTrainer
 from .config import STUDIES, StudyConfig, get_profile
-from .data import DATASET_NAMES, Dataset, make_dataset
+from .data import Dataset, make_dataset, resample
 from .io import provenance, save_run
 from .lens import SymmetryLens
 from .metrics import (
@@ -80,9 +80,7 @@ def held_out_dataset(data: Dataset | str, n_samples: int, seed: int) -> Dataset:
     uses."""
     if isinstance(data, str):
         return make_dataset(data, n_samples, seed=EVAL_SEED_OFFSET + int(seed))
-    name = data.name if data.name in DATASET_NAMES else f"{data.config.signal}-translation"
-    Q = None if data.name in DATASET_NAMES else data.transform
-    return make_dataset(name, n_samples, dim=data.X.shape[1], seed=EVAL_SEED_OFFSET + int(seed), transform=Q)
+    return resample(data, n_samples, EVAL_SEED_OFFSET + int(seed))
 
 
 def run_experiment(

@@ -31,6 +31,7 @@ __all__ = [
     "matrix_grid",
     "snapshot_strip",
     "history_curves",
+    "curve_groups",
     "sample_plot",
     "sample_grid",
     "vector_grid",
@@ -240,6 +241,31 @@ def history_curves(
             ax.set_title(labels.get(group[0], group[0]), fontsize=9)
         ax.grid(alpha=0.3)
     return _finish(fig, axs[len(groups):], suptitle)
+
+
+def curve_groups(
+    groups: Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]],
+    xlabel: str = "step",
+    ylabel: str = "cosine similarity",
+    title: str | None = None,
+    figsize: tuple[float, float] = (7.0, 4.0),
+):
+    """Several runs per label, one colour per label: groups maps a label to a list of
+    (x, y) 1-D arrays (e.g. step and cosine similarity of each seed).  Returns a Figure."""
+    if not groups:
+        raise ValueError("no curves to draw")
+    fig = _figure(figsize)
+    ax = fig.subplots()
+    for i, (label, runs) in enumerate(groups.items()):
+        for j, (x, y) in enumerate(runs):
+            ax.plot(np.asarray(x, np.float64), np.asarray(y, np.float64), color=f"C{i % 10}", lw=1.2,
+                    alpha=0.85, label=label if j == 0 else None)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    return _finish(fig, [], title)
 
 
 def sample_plot(

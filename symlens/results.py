@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .config import get_profile
 from .data import Dataset, make_dataset
-from .experiment import EVAL_SEED_OFFSET, held_out_dataset, run_experiment
+from .experiment import EVAL_SEED_OFFSET, held_out_dataset, run_experiment, run_many
 from .io import load_run, repo_root
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "run_dir",
     "saved_run_matches",
     "load_or_run",
+    "load_or_run_many",
     "load_or_fit",
     "training_dataset",
     "evaluation_dataset",
@@ -121,6 +122,31 @@ def load_or_run(
     out = load_run(d)
     out["dir"] = d
     out["reused"] = reused
+    return out
+
+
+def load_or_run_many(
+    pairs,
+    profile: str,
+    device: str = "auto",
+    retrain: bool = False,
+    **overrides,
+) -> dict:
+    """:func:`load_or_run` for many (dataset, seed) pairs, training the missing ones together
+    in one batched computation (:func:`symlens.experiment.run_many`): the way to fill a
+    Table 2 on a GPU.  Batched runs keep no checkpoint.  Returns {(dataset, seed): run}.
+    """
+    pairs = [(str(d), int(k)) for d, k in pairs]
+    todo = [(d, k) for d, k in pairs
+            if retrain or not saved_run_matches(run_dir(profile, d, k), d, profile, k, **overrides)]
+    if todo:
+        run_many(todo, profile, out=results_root() / profile / "03_accuracy" / "runs", device=device,
+                 progress=False, **overrides)
+    out = {}
+    for d, k in pairs:
+        out[d, k] = load_run(run_dir(profile, d, k))
+        out[d, k]["dir"] = run_dir(profile, d, k)
+        out[d, k]["reused"] = (d, k) not in todo
     return out
 
 

@@ -241,3 +241,19 @@ def test_bad_inputs():
         check_orthogonal(np.ones((3, 4)))
     q = check_orthogonal(np.eye(3, dtype=np.float32))
     assert q.dtype == np.float64
+
+
+def test_resample_draws_the_same_model_with_a_new_seed():
+    from symlens.data import resample
+    d = make_dataset("gaussian-dst", 50, dim=9, seed=0, scale_range=(0.2, 1.0))
+    r = resample(d, 40, seed=3)
+    # the ground truth: the same named dataset and parameters generated directly with seed 3
+    direct = make_dataset("gaussian-dst", 40, dim=9, seed=3, scale_range=(0.2, 1.0))
+    np.testing.assert_array_equal(r.X, direct.X)
+    np.testing.assert_array_equal(r.transform, d.transform)
+    assert r.config == d.config and r.name == d.name and r.seed == 3
+    Q = np.linalg.qr(np.random.default_rng(1).normal(size=(9, 9)))[0]
+    custom = make_dataset("legendre-translation", 30, dim=9, seed=0, transform=Q)
+    rc = resample(custom, 30, seed=0)
+    np.testing.assert_allclose(rc.X, custom.X)
+    np.testing.assert_array_equal(rc.generator, custom.generator)

@@ -51,6 +51,23 @@ def test_load_or_run_trains_once_then_reuses(root):
     assert "profile smoke" in results.describe_provenance(first["provenance"])
 
 
+def test_load_or_run_many_trains_only_the_missing_runs_together(root):
+    single = results.load_or_run("gaussian-dst", "smoke", 1, device="cpu", **TINY)
+    pairs = [("gaussian-dst", 1), ("legendre-translation", 0), ("gaussian-dst", 0)]
+    runs = results.load_or_run_many(pairs, "smoke", device="cpu", **TINY)
+    assert list(runs) == pairs
+    assert [runs[p]["reused"] for p in pairs] == [True, False, False]
+    np.testing.assert_array_equal(runs["gaussian-dst", 1]["arrays"]["generator"], single["arrays"]["generator"])
+    for p in pairs[1:]:
+        assert runs[p]["provenance"]["batched_runs"] == 2
+        assert results.saved_run_matches(runs[p]["dir"], p[0], "smoke", p[1], **TINY)
+        # the stacked fit is the fit load_or_run would have made
+        alone = results.load_or_run(p[0], "smoke", p[1], device="cpu", directory=root / "alone" / p[0] / str(p[1]), **TINY)
+        np.testing.assert_allclose(runs[p]["arrays"]["generator"], alone["arrays"]["generator"], atol=2e-4)
+    again = results.load_or_run_many(pairs, "smoke", device="cpu", **TINY)
+    assert all(r["reused"] for r in again.values())
+
+
 def test_saved_run_matches_rejects_broken_files(root):
     d = root / "x"
     d.mkdir()
