@@ -1,39 +1,35 @@
 #!/usr/bin/env bash
-# One GPU lease, planned as a single command (the lease is ~15 minutes, start-up included):
-#   1. uncontended step times (single fits and stacked fits), then
-#   2. concurrent time-limited runs: the faithful `paper` curve, a `cpu`-profile Table 2
-#      (6 datasets x 3 seeds in one batched computation) and a schedule sweep (3 seeds each).
-# Everything lands under results/ and is packed into $OUT/*.tgz for the trip back.
+# One GPU lease, planned as a single command (a lease is ~15 minutes, start-up included).
+# One process at a time: separate processes on one GPU are time-sliced and each ran ~3x
+# slower in the lease of 2026-11-27 (results/gpu/2026-11-27-h200/README.md); many runs go
+# into one process, stacked (symlens.batched).
+#   1. uncontended step times: single fits and stacked fits;
+#   2. the `fast` profile on all six datasets x seeds 0-2, stacked (M = 18), up to FAST_LIMIT s;
+#   3. the faithful `paper` curve on gaussian-translation for PAPER_LIMIT s.
+# Results land under results/ and are packed into $OUT/*.tgz (the lease returns at most 8
+# files, 2 folders deep).
 #
-#   OUT=/tmp/out LIMIT=400 bash benchmarks/gpu_session.sh        # on the GPU machine
-#   OUT=/tmp/out LIMIT=5 DEVICE=cpu DRY=1 bash benchmarks/gpu_session.sh   # rehearsal
+#   OUT=/tmp/out SYMLENS_GIT_SHA=$(git rev-parse --short HEAD) bash benchmarks/gpu_session.sh
+#   OUT=/tmp/out DEVICE=cpu DRY=1 FAST_LIMIT=5 PAPER_LIMIT=5 bash benchmarks/gpu_session.sh  # rehearsal
 set -u
-OUT=${OUT:?set OUT}; LIMIT=${LIMIT:-400}; DEVICE=${DEVICE:-cuda}
-# the paper run only samples the start of its 1e6-step schedule; it stops early so that the
-# batched Table-2 run, which must finish its whole schedule, gets the GPU to itself
-PAPER_LIMIT=${PAPER_LIMIT:-200}
-export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 OMP_NUM_THREADS=2 MPLBACKEND=Agg
+OUT=${OUT:?set OUT}; DEVICE=${DEVICE:-cuda}
+FAST_LIMIT=${FAST_LIMIT:-420}; PAPER_LIMIT=${PAPER_LIMIT:-60}
+export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 PY=${PY:-python3}
 LOGS=results/gpu_logs; mkdir -p "$LOGS"
 dry=(); [ "${DRY:-0}" = 1 ] && dry=(--set epochs=2 steps_per_epoch=10 n_batches=4)
 { date -u; nvidia-smi 2>&1 | head -15; $PY -c "import torch, numpy, scipy; print('torch', torch.__version__, 'numpy', numpy.__version__, 'scipy', scipy.__version__)"; } > "$LOGS/machine.txt" 2>&1
 
 steps=10; [ "${DRY:-0}" = 1 ] && steps=1
-timeout 75 $PY benchmarks/step_time.py --device "$DEVICE" --modes eager --batches 16500 1023 --runs 3 18 --steps $steps \
+timeout 90 $PY benchmarks/step_time.py --device "$DEVICE" --modes eager --batches 16500 2046 1023 --runs 18 --steps $steps \
     > "$LOGS/step_time.txt" 2>&1
 
-tta() {  # name, time limit, then time_to_accuracy arguments
-    local name=$1 limit=$2; shift 2
-    timeout $((limit + 40)) $PY benchmarks/time_to_accuracy.py --device "$DEVICE" --max-seconds "$limit" "$@" "${dry[@]}" \
-        > "$LOGS/$name.txt" 2>&1 &
-}
-tta paper "$PAPER_LIMIT" --profile paper --dataset gaussian-translation --seed 0 --out results/paper/time_to_accuracy/gaussian-translation/seed0
-tta table2 $((LIMIT + 40)) --profile cpu --dataset all --seed 0 1 2 --out results/cpu/03_accuracy/runs
-for v in estimator_lr=0.01 lr_decay=0.01 batch_size=2046 epochs=360 noise_decay_epochs=20; do
-    tta "sweep-${v/=/}" "$LIMIT" --profile cpu --dataset gaussian-translation --seed 0 1 2 --set "$v" --out "results/cpu/sweep/${v/=/}"
-done
-wait
-tar czf "$OUT/paper.tgz" --exclude=checkpoint results/paper/time_to_accuracy "$LOGS"
-tar czf "$OUT/table2.tgz" --exclude=checkpoint results/cpu/03_accuracy/runs
-tar czf "$OUT/sweep.tgz" --exclude=checkpoint results/cpu/sweep
+timeout $((FAST_LIMIT + 60)) $PY benchmarks/time_to_accuracy.py --device "$DEVICE" --max-seconds "$FAST_LIMIT" \
+    --profile fast --dataset all --seed 0 1 2 --out results/fast/03_accuracy/runs "${dry[@]}" > "$LOGS/fast.txt" 2>&1
+timeout $((PAPER_LIMIT + 60)) $PY benchmarks/time_to_accuracy.py --device "$DEVICE" --max-seconds "$PAPER_LIMIT" \
+    --profile paper --dataset gaussian-translation --seed 0 --out results/paper/time_to_accuracy/gaussian-translation/seed0 \
+    "${dry[@]}" > "$LOGS/paper.txt" 2>&1
+
+tar czf "$OUT/fast.tgz" --exclude=checkpoint results/fast/03_accuracy/runs "$LOGS"
+tar czf "$OUT/paper.tgz" --exclude=checkpoint results/paper/time_to_accuracy
 ls -la "$OUT"; tail -n 3 "$LOGS"/*.txt

@@ -156,7 +156,22 @@ PROFILES: dict[str, LensConfig] = {
         snapshot_every=60,
     ),
     "cpu": LensConfig(
-        batch_size=33 * 31,
+        batch_size=33 * 62,
+        n_batches=40,
+        hidden=264,
+        epochs=120,
+        steps_per_epoch=50,
+        model_lr=3e-2,
+        estimator_lr=3e-3,
+        noise_decay_epochs=2.0,
+        log_every=50,
+        checkpoint_every=500,
+        snapshot_every=400,
+    ),
+    # the cpu profile's batch with twice its steps, for a GPU, where all runs of a study are
+    # stacked into one batched computation (symlens.batched)
+    "fast": LensConfig(
+        batch_size=33 * 62,
         n_batches=40,
         hidden=264,
         epochs=240,
@@ -173,8 +188,12 @@ PROFILES: dict[str, LensConfig] = {
 PROFILE_NOTES: dict[str, str] = {
     "paper": "the paper's v1 settings (spec §7): B = 16 500, 10 000 epochs x 100 steps; a GPU job",
     "smoke": "a few hundred steps at B = 1 023; checks the pipeline, not the method's accuracy",
-    "cpu": "12 000 steps at B = 1 023 with 300x / 3x the paper's learning rates: about 14 minutes "
-           "on 2 CPU cores; cos 0.91 on gaussian-translation (seed 0), see benchmarks/README.md",
+    "cpu": "6 000 steps at B = 2 046 with 300x / 3x the paper's learning rates: about 14 minutes "
+           "on 2 CPU cores; cos 0.96 on gaussian-translation (seed 0, 0.95 after 803 s), see "
+           "benchmarks/README.md",
+    "fast": "12 000 steps at B = 2 046 (the cpu profile's settings, twice the steps), meant for a GPU "
+            "with the runs stacked (SYMLENS_BATCHED=1); measured on an H200 only up to step 5 788 "
+            "(cos 0.93 / 0.95 / 0.77 on gaussian-translation seeds 0-2), see benchmarks/README.md",
 }
 
 
@@ -193,6 +212,7 @@ class StudyConfig:
 STUDIES: dict[str, StudyConfig] = {
     "smoke": StudyConfig(seeds=(0,), n_eval=1024),
     "cpu": StudyConfig(seeds=(0, 1, 2)),
+    "fast": StudyConfig(seeds=(0, 1, 2)),
     "paper": StudyConfig(seeds=(0, 1, 2)),
 }
 
