@@ -14,7 +14,7 @@ import numpy as np
 from .batched import BatchedTrainer
 from .config import STUDIES, StudyConfig, get_profile
 from .data import Dataset, make_dataset, resample
-from .io import provenance, save_run
+from .io import git_sha, provenance, save_run
 from .lens import SymmetryLens
 from .metrics import (
     equivariance_error,
@@ -105,6 +105,7 @@ def run_experiment(
     "provenance"}``.
     """
     cfg = get_profile(profile, **overrides)
+    git = git_sha()  # the code that trains, not the checkout's state when the run ends
     if isinstance(dataset, Dataset):
         data = dataset
     else:
@@ -115,7 +116,7 @@ def run_experiment(
     lens.profile = profile
     t0 = time.perf_counter()
     lens.fit(data.X, true_generator=data.generator, resume=resume, time_limit_s=time_limit_s)
-    return _score_and_save(lens, data, cfg, profile, seed, out, time.perf_counter() - t0)
+    return _score_and_save(lens, data, cfg, profile, seed, out, time.perf_counter() - t0, git=git)
 
 
 def _score_and_save(lens, data, cfg, profile, seed, out, wall, **extra) -> dict:
@@ -149,6 +150,7 @@ def run_many(
     if len(set(runs)) != len(runs):
         raise ValueError(f"duplicate (dataset, seed) pairs in {runs}")
     cfg = get_profile(profile, **overrides)
+    git = git_sha()
     n = cfg.n_batches * cfg.batch_size
     datas = [make_dataset(d, n, seed=k) for d, k in runs]
     dims = {d.X.shape[1] for d in datas}
@@ -162,5 +164,5 @@ def run_many(
     for (name, k), data, tr in zip(runs, datas, bt.trainers):
         lens = SymmetryLens.from_trainer(tr, data.X, profile)
         run_out = None if out is None else Path(out) / name / f"seed{k}"
-        results.append(_score_and_save(lens, data, cfg, profile, k, run_out, wall, batched_runs=len(runs)))
+        results.append(_score_and_save(lens, data, cfg, profile, k, run_out, wall, git=git, batched_runs=len(runs)))
     return results

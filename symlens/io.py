@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["provenance", "save_run", "load_run", "to_plain", "repo_root"]
+__all__ = ["provenance", "save_run", "load_run", "to_plain", "repo_root", "git_sha"]
 
 
 def repo_root() -> Path:
@@ -28,7 +28,7 @@ def repo_root() -> Path:
     return here.parent
 
 
-def _git_sha() -> str:
+def git_sha() -> str:
     """The checkout's commit (``-dirty`` with uncommitted changes); ``SYMLENS_GIT_SHA``
     overrides it where the tree travels without its .git (e.g. to a GPU machine)."""
     if os.environ.get("SYMLENS_GIT_SHA"):
@@ -65,7 +65,7 @@ def provenance(profile: str, seed: int, device, wall_time_s: float | None = None
             "torch": torch.__version__,
             "numpy": np.__version__,
             "python": platform.python_version(),
-            "git": _git_sha(),
+            "git": git_sha(),
             "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "wall_time_s": wall_time_s,
             **extra,
