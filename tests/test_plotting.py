@@ -88,6 +88,18 @@ def test_history_curves():
         plotting.history_curves(h, keys=["a"], x="time")
 
 
+def test_curve_groups_one_colour_per_label():
+    x = np.arange(4.0)
+    fig = plotting.curve_groups({"a": [(x, x), (x, 2 * x)], "b": [(x, -x)]}, title="t")
+    ax = fig.axes[0]
+    assert len(ax.lines) == 3
+    assert ax.lines[0].get_color() == ax.lines[1].get_color() != ax.lines[2].get_color()
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), 2 * x)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    with pytest.raises(ValueError, match="no curves"):
+        plotting.curve_groups({})
+
+
 def test_sample_plot_and_grid():
     S = np.random.default_rng(0).standard_normal((3, N))
     fig = plotting.sample_plot(S, S[:, ::-1], title="x")
