@@ -32,17 +32,7 @@ def bench(batch: int, steps: int, device: str, compiled: bool, dim: int = 33, wa
     rng = np.random.default_rng(0)
     x = torch.tensor(rng.standard_normal((batch, dim)), dtype=torch.float32, device=device)
     flops = _count_flops(cfg, dim, x, device)
-    t0 = time.perf_counter()
-    tr.train_step(x)  # includes compilation when compiled
-    first = time.perf_counter() - t0
-    for _ in range(warmup):
-        tr.train_step(x)
-    _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        tr.train_step(x)
-    _sync(device)
-    dt = (time.perf_counter() - t0) / steps
+    first, dt = _time_steps(lambda: tr.train_step(x), steps, warmup, device)  # first: compiles, if compiled
     return {"batch": batch, "device": device, "compiled": compiled, "first_step_s": first, "s_per_step": dt, "samples_per_s": batch / dt,
             "gflop_per_step": flops / 1e9, "mflop_per_sample": flops / batch / 1e6,
             "gflop_per_s": flops / dt / 1e9}
@@ -54,18 +44,23 @@ def bench_batched(batch: int, runs: int, steps: int, device: str, dim: int = 33,
     bt = BatchedTrainer(cfg, dim, seeds=range(runs), device=device)
     rng = np.random.default_rng(0)
     xs = torch.tensor(rng.standard_normal((runs, batch, dim)), dtype=torch.float32, device=device)
+    first, dt = _time_steps(lambda: bt.train_step(xs), steps, warmup, device)
+    return {"first_step_s": first, "s_per_step": dt, "samples_per_s": runs * batch / dt}
+
+
+def _time_steps(step, steps: int, warmup: int, device: str) -> tuple[float, float]:
+    """(seconds of the first call, mean seconds per call after ``warmup`` more calls)."""
     t0 = time.perf_counter()
-    bt.train_step(xs)
+    step()
     first = time.perf_counter() - t0
     for _ in range(warmup):
-        bt.train_step(xs)
+        step()
     _sync(device)
     t0 = time.perf_counter()
     for _ in range(steps):
-        bt.train_step(xs)
+        step()
     _sync(device)
-    dt = (time.perf_counter() - t0) / steps
-    return {"first_step_s": first, "s_per_step": dt, "samples_per_s": runs * batch / dt}
+    return first, (time.perf_counter() - t0) / steps
 
 
 def _sync(device: str) -> None:
