@@ -12,7 +12,9 @@ from each run's own seeded streams, the summed loss gives each model only its ow
 gradient, and Adam is elementwise, so one Adam over the stacked tensors is M Adams.  What
 the runs must share is the config (learning rates, batch, schedule) and N.
 
-Works on CPU with M = 1 as well; there it is no faster than a plain Trainer.
+Works on CPU with M = 1 as well, but there it is slower than a plain Trainer (no launch
+overhead to hide, and vmap's batched kernels are slower on CPU; see benchmarks/README.md):
+on a CPU fit runs one after another.
 """
 
 from __future__ import annotations
