@@ -75,7 +75,8 @@ def main() -> None:
         plotting.save_figure(fig, d, "curve")
         cos, secs = hist["cosine_similarity"], hist["elapsed_s"]
         cfg = run["config"]
-        row = {"profile": prov["profile"], "dataset": prov["dataset"], "seed": prov["seed"],
+        row = {"profile": prov["profile"], "dataset": prov["dataset"], "N": a["true_generator"].shape[0],
+               "loss": prov.get("variant", "-"), "seed": prov["seed"],
                "device": f"{prov['device']} ({prov['hardware']})", "batch": cfg["batch_size"],
                "model lr": f"{cfg['model_lr']:g}", "estimator lr": f"{cfg['estimator_lr']:g}", "steps": int(hist["step"][-1]),
                "train s": round(float(secs[-1])), "final cos": round(float(cos[-1]), 3),

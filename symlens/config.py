@@ -179,8 +179,8 @@ PROFILE_NOTES: dict[str, str] = {
     "paper": "the paper's v1 settings (spec §7): B = 16 500, 10 000 epochs x 100 steps; a GPU job",
     "smoke": "a few hundred steps at B = 1 023; checks the pipeline, not the method's accuracy",
     "cpu": "6 000 steps at B = 2 046 with 300x / 3x the paper's learning rates: about 14 minutes "
-           "on 2 CPU cores; cos 0.96 on gaussian-translation (seed 0, 0.95 after 803 s), see "
-           "benchmarks/README.md",
+           "on 2 CPU cores; on gaussian-translation cos 0.96 with seed 0 (0.95 after 803 s) but 0.84 "
+           "with seed 1, see benchmarks/README.md",
     "fast": "12 000 steps at B = 2 046 (the cpu profile's settings, twice the steps), meant for a GPU "
             "with the runs stacked (SYMLENS_BATCHED=1); measured on an H200 only up to step 5 788 "
             "(cos 0.93 / 0.95 / 0.77 on gaussian-translation seeds 0-2), see benchmarks/README.md",

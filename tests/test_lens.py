@@ -112,7 +112,7 @@ def test_resume_with_missing_checkpoint(tmp_path):
 
 def test_bad_profile_and_override():
     with pytest.raises(ValueError, match="unknown profile"):
-        SymmetryLens("fast")
+        SymmetryLens("quick")
     with pytest.raises(ValueError, match="learning_rate"):
         SymmetryLens("smoke", learning_rate=0.1)
 
