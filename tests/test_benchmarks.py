@@ -1,0 +1,53 @@
+"""The benchmark scripts run on a clean checkout (tiny settings; their figures are not checked)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from symlens.io import load_run, repo_root
+
+TINY = ["--set", "epochs=1", "steps_per_epoch=4", "n_batches=1", "hidden=8", "log_every=2"]
+
+
+def _run(*args) -> str:
+    out = subprocess.run([sys.executable, *args], cwd=repo_root(), capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+def test_time_to_accuracy_single_run(tmp_path):
+    text = _run("benchmarks/time_to_accuracy.py", "--profile", "smoke", "--device", "cpu", "--out", str(tmp_path), *TINY)
+    assert "cos >=" in text and "final: steps=4" in text
+    assert load_run(tmp_path)["provenance"]["dataset"] == "gaussian-translation"
+
+
+def test_time_to_accuracy_custom_data_model(tmp_path):
+    text = _run("benchmarks/time_to_accuracy.py", "--profile", "smoke", "--device", "cpu", "--dim", "7",
+                "--data", "scale_range=[0.2,1.0]", "--out", str(tmp_path), *TINY, "batch_size=28", "padding=7")
+    assert "final: steps=4" in text
+    run = load_run(tmp_path)
+    assert run["arrays"]["true_generator"].shape == (7, 7) and run["config"]["padding"] == 7
+
+
+def test_time_to_accuracy_stacked_runs(tmp_path):
+    text = _run("benchmarks/time_to_accuracy.py", "--profile", "smoke", "--device", "cpu", "--dataset",
+                "gaussian-dst", "legendre-dst", "--seed", "0", "1", "--out", str(tmp_path), *TINY)
+    assert text.count("batched with 4 runs") == 4
+    prov = json.loads((tmp_path / "legendre-dst" / "seed1" / "metrics.json").read_text())["provenance"]
+    assert prov["batched_runs"] == 4
+
+
+def test_time_to_accuracy_refuses_data_options_for_many_runs():
+    out = subprocess.run([sys.executable, "benchmarks/time_to_accuracy.py", "--dataset", "all", "--dim", "7"],
+                         cwd=repo_root(), capture_output=True, text=True, timeout=600)
+    assert out.returncode != 0 and "single run" in out.stderr
+
+
+@pytest.mark.parametrize("extra", [[], ["--runs", "2"]])
+def test_step_time(extra):
+    text = _run("benchmarks/step_time.py", "--device", "cpu", "--modes", "eager", "--batches", "66", "--steps", "1", *extra)
+    assert "eager     66" in text
+    if extra:
+        assert "2 runs" in text
