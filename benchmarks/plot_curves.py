@@ -46,7 +46,7 @@ def sweeps(root) -> None:
                     row[f"cos @ {step}"] = (f"{np.mean(vals):.3f} ({min(vals):.2f}-{max(vals):.2f})"
                                             if len(vals) == len(curves) else "-")
                 row["device"] = f"{prov['device']} ({prov['hardware']})"
-                row["git"], row["date"] = prov["git"], prov["date"][:10]
+                row["torch"], row["git"], row["date"] = prov["torch"], prov["git"], prov["date"][:10]
                 rows.append(row)
         if groups:
             fig = plotting.curve_groups(groups, title=f"{sweep_dir.parent.name} profile, one knob changed "
@@ -84,7 +84,7 @@ def main() -> None:
         for t in THRESHOLDS:
             hit = [float(s) for c, s in zip(cos, secs) if c >= t]
             row[f"s to {t}"] = round(hit[0]) if hit else "not reached"
-        row["git"], row["date"] = prov["git"], prov["date"][:10]
+        row["torch"], row["git"], row["date"] = prov["torch"], prov["git"], prov["date"][:10]
         rows.append(row)
     table = plotting.markdown_table(rows) if rows else "(no saved runs)"
     (root / "time_to_accuracy.md").write_text(table + "\n")
