@@ -80,7 +80,7 @@ def main() -> None:
         (name, seed), = runs
         if data_kw or args.dim != 33:
             cfg = get_profile(args.profile, **overrides)
-            name = make_dataset(name, cfg.n_batches * cfg.batch_size, dim=args.dim, seed=seed, **data_kw)
+            name = make_dataset(name, cfg.training_samples, dim=args.dim, seed=seed, **data_kw)
         results = [run_experiment(name, args.profile, seed, out=args.out, device=args.device, progress=True,
                                   time_limit_s=args.max_seconds, **overrides)]
     else:

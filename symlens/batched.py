@@ -28,8 +28,7 @@ from tqdm.auto import tqdm
 
 from .config import LensConfig
 from .losses import ModelLoss
-from .schedules import filter_noise_std, learning_rate, training_time
-from .train import Trainer, _synchronize, resolve_device
+from .train import Trainer, resolve_device, scheduled, step_clock, update
 
 __all__ = ["BatchedTrainer"]
 
@@ -88,12 +87,7 @@ class BatchedTrainer:
         cfg, step = self.config, self.step
         if xs.shape[0] != self.n_runs:
             raise ValueError(f"xs holds {xs.shape[0]} batches but there are {self.n_runs} runs")
-        sigma = filter_noise_std(cfg, step)
-        for group in self.opt_model.param_groups:
-            group["lr"] = learning_rate(cfg, cfg.model_lr, step)
-        for group in self.opt_est.param_groups:
-            group["lr"] = learning_rate(cfg, cfg.estimator_lr, step)
-        tau = torch.tensor(training_time(cfg, step), dtype=torch.float64, device=self.device)
+        sigma, tau = scheduled(cfg, step, self.opt_model, self.opt_est, self.device)
         # per run, in Trainer's order: the model pass's noise, then the estimator pass's
         noise = [(t._noise(sigma), t._noise(sigma)) for t in self.trainers]
         noise_model = torch.stack([a for a, _ in noise])
@@ -102,11 +96,7 @@ class BatchedTrainer:
             terms, est = self._losses(self.params, xs, noise_model, noise_est, tau)
         except torch.linalg.LinAlgError as err:
             raise FloatingPointError(f"a run diverged at step {step} (eigen-solver failed: {err})") from err
-        self.opt_model.zero_grad(set_to_none=True)
-        self.opt_est.zero_grad(set_to_none=True)
-        (terms[0].sum() + est.sum()).backward()
-        self.opt_model.step()
-        self.opt_est.step()
+        update(terms[0].sum() + est.sum(), self.opt_model, self.opt_est)
         self.step += 1
         return terms, est
 
@@ -155,13 +145,9 @@ class BatchedTrainer:
             while self.step < total:
                 idx = np.stack([t._batch_indices(n, self.step) for t in self.trainers])
                 terms, est = self.train_step(X[rows, torch.from_numpy(idx).to(self.device)])
-                log_now = self.step % cfg.log_every == 0 or self.step in (1, total)
-                if log_now:
-                    _synchronize(self.device)
-                self.elapsed = time.perf_counter() - t0
-                timed_out = time_limit_s is not None and self.elapsed >= time_limit_s and self.step < total
+                log_now, timed_out, self.elapsed = step_clock(cfg, self.step, total, t0, time_limit_s, self.device)
                 if timed_out:
-                    total, log_now = self.step, True
+                    total = self.step
                 last = self.step == cfg.total_steps or timed_out
                 snap = cfg.snapshot_every and (self.step % cfg.snapshot_every == 0 or last)
                 if log_now or snap:

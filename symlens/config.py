@@ -117,6 +117,11 @@ class LensConfig:
     def total_steps(self) -> int:
         return self.epochs * self.steps_per_epoch
 
+    @property
+    def training_samples(self) -> int:
+        """Size of the fixed training set a named dataset is drawn with: n_batches x batch_size."""
+        return self.n_batches * self.batch_size
+
     def resolved_padding(self, dim: int) -> int:
         return dim if self.padding is None else self.padding
 

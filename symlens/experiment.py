@@ -109,8 +109,7 @@ def run_experiment(
     if isinstance(dataset, Dataset):
         data = dataset
     else:
-        n = cfg.n_batches * cfg.batch_size
-        data = make_dataset(dataset, n, seed=seed if data_seed is None else data_seed)
+        data = make_dataset(dataset, cfg.training_samples, seed=seed if data_seed is None else data_seed)
     ckpt = None if out is None else Path(out) / "checkpoint"
     lens = SymmetryLens(cfg, seed=seed, device=device, checkpoint_dir=ckpt, progress=progress)
     lens.profile = profile
@@ -151,8 +150,7 @@ def run_many(
         raise ValueError(f"duplicate (dataset, seed) pairs in {runs}")
     cfg = get_profile(profile, **overrides)
     git = git_sha()
-    n = cfg.n_batches * cfg.batch_size
-    datas = [make_dataset(d, n, seed=k) for d, k in runs]
+    datas = [make_dataset(d, cfg.training_samples, seed=k) for d, k in runs]
     dims = {d.X.shape[1] for d in datas}
     if len(dims) != 1:
         raise ValueError(f"batched runs need one dimension N, got {sorted(dims)}")

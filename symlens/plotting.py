@@ -291,9 +291,7 @@ def sample_plot(
         ax.set_xlabel("component", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
+    return _finish(fig, [], title)
 
 
 def sample_grid(
@@ -323,9 +321,7 @@ def sample_grid(
             ax.set_title(f"{name}: {lab}", fontsize=8)
             ax.tick_params(labelsize=6)
             ax.grid(alpha=0.3)
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
-    return fig
+    return _finish(fig, [], suptitle)
 
 
 def vector_grid(

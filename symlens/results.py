@@ -119,10 +119,7 @@ def load_or_run(
         can_resume = resume and (d / "checkpoint" / "checkpoint.pt").exists()
         run_experiment(dataset, profile, seed, out=d, device=device, resume=can_resume,
                        progress=False, **overrides)
-    out = load_run(d)
-    out["dir"] = d
-    out["reused"] = reused
-    return out
+    return _loaded(d, reused)
 
 
 def load_or_run_many(
@@ -142,11 +139,14 @@ def load_or_run_many(
     if todo:
         run_many(todo, profile, out=results_root() / profile / "03_accuracy" / "runs", device=device,
                  progress=False, **overrides)
-    out = {}
-    for d, k in pairs:
-        out[d, k] = load_run(run_dir(profile, d, k))
-        out[d, k]["dir"] = run_dir(profile, d, k)
-        out[d, k]["reused"] = (d, k) not in todo
+    return {(d, k): _loaded(run_dir(profile, d, k), (d, k) not in todo) for d, k in pairs}
+
+
+def _loaded(directory: Path, reused: bool) -> dict:
+    """A saved run read back from disk, with ``dir`` and ``reused`` added."""
+    out = load_run(directory)
+    out["dir"] = directory
+    out["reused"] = reused
     return out
 
 
@@ -184,11 +184,8 @@ def load_or_fit(data: Dataset, profile: str, seed: int, directory, device: str =
         reused = np.array_equal(saved["arrays"].get("transform"), data.transform)
     if not reused:
         cfg = get_profile(profile, **overrides)
-        n = cfg.n_batches * cfg.batch_size
+        n = cfg.training_samples
         if data.X.shape[0] != n:
             raise ValueError(f"data has {data.X.shape[0]} samples; profile {profile!r} trains on {n}")
         run_experiment(data, profile, seed, out=d, device=device, progress=False, **overrides)
-    out = load_run(d)
-    out["dir"] = d
-    out["reused"] = reused
-    return out
+    return _loaded(d, reused)

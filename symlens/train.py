@@ -124,14 +124,8 @@ class Trainer:
             return self._train_step(x)
 
     def _train_step(self, x: torch.Tensor):
-        cfg, step = self.config, self.step
-        sigma = filter_noise_std(cfg, step)
-        tau = training_time(cfg, step)
-        for group in self.opt_model.param_groups:
-            group["lr"] = learning_rate(cfg, cfg.model_lr, step)
-        for group in self.opt_est.param_groups:
-            group["lr"] = learning_rate(cfg, cfg.estimator_lr, step)
-        tau_t = torch.tensor(tau, dtype=torch.float64, device=self.device)
+        step = self.step
+        sigma, tau_t = scheduled(self.config, step, self.opt_model, self.opt_est, self.device)
         try:
             terms, est = self._losses(x, self._noise(sigma), self._noise(sigma), tau_t)
         except torch.linalg.LinAlgError as err:  # a diverged y makes eigvalsh fail first
@@ -140,11 +134,7 @@ class Trainer:
                 "the last good checkpoint (if any) is kept"
             ) from err
         terms = ModelLoss(*terms)
-        self.opt_model.zero_grad(set_to_none=True)
-        self.opt_est.zero_grad(set_to_none=True)
-        (terms.total + est).backward()
-        self.opt_model.step()
-        self.opt_est.step()
+        update(terms.total + est, self.opt_model, self.opt_est)
         self.step += 1
         return terms, est
 
@@ -229,15 +219,9 @@ class Trainer:
             while self.step < total:
                 idx = torch.from_numpy(self._batch_indices(n, self.step)).to(X.device)
                 terms, est = self.train_step(X[idx])
-                log_now = self.step % cfg.log_every == 0 or self.step in (1, cfg.total_steps)
-                if log_now:
-                    _synchronize(self.device)  # so the clock sees the queued GPU work
-                self.elapsed = time.perf_counter() - t0
-                timed_out = time_limit_s is not None and self.elapsed >= time_limit_s and self.step < total
+                log_now, timed_out, self.elapsed = step_clock(cfg, self.step, total, t0, time_limit_s, self.device)
                 if timed_out:
                     total = self.step  # log, snapshot and checkpoint this step, then stop
-                    _synchronize(self.device)
-                    log_now = True
                 last = self.step == cfg.total_steps or timed_out
                 if log_now:
                     rec = self._log(terms, est, true_generator)
@@ -306,6 +290,40 @@ class Trainer:
         if not path.exists():
             raise FileNotFoundError(f"no checkpoint to resume from at {path}")
         self.load_state_dict(torch.load(path, map_location=self.device, weights_only=False))
+
+
+def scheduled(cfg: LensConfig, step: int, opt_model, opt_est, device) -> tuple[float, torch.Tensor]:
+    """Set both optimisers' learning rates for ``step`` (spec §3); return the filter-noise
+    amplitude σ(step) (eq. 20) and the training time τ(step) (eq. 18) as a float64 tensor."""
+    for group in opt_model.param_groups:
+        group["lr"] = learning_rate(cfg, cfg.model_lr, step)
+    for group in opt_est.param_groups:
+        group["lr"] = learning_rate(cfg, cfg.estimator_lr, step)
+    tau = torch.tensor(training_time(cfg, step), dtype=torch.float64, device=device)
+    return filter_noise_std(cfg, step), tau
+
+
+def update(loss: torch.Tensor, opt_model, opt_est) -> None:
+    """One simultaneous update of both subsystems from one backward pass of ``loss``."""
+    opt_model.zero_grad(set_to_none=True)
+    opt_est.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_model.step()
+    opt_est.step()
+
+
+def step_clock(cfg: LensConfig, step: int, total: int, t0: float, time_limit_s, device) -> tuple[bool, bool, float]:
+    """After ``step`` steps: (log this step?, out of time?, seconds since ``t0``).
+
+    Logging steps synchronise the GPU first, so the clock sees the queued work; a run that
+    is out of time logs its last step too.
+    """
+    log_now = step % cfg.log_every == 0 or step in (1, cfg.total_steps)
+    if log_now:
+        _synchronize(device)
+    elapsed = time.perf_counter() - t0
+    timed_out = time_limit_s is not None and elapsed >= time_limit_s and step < total
+    return log_now or timed_out, timed_out, elapsed
 
 
 def _synchronize(device: torch.device) -> None:
