@@ -36,6 +36,7 @@ __all__ = [
     "run_evidence",
     "fit_estimators",
     "conjugation_similarity",
+    "defect_census",
 ]
 
 
@@ -80,6 +81,63 @@ def edge_error_fraction(G, G_true, Q, margin: int = 3) -> float:
 def edge_uniform_fraction(N: int, margin: int = 3) -> float:
     """The edge share an error spread evenly over an N x N matrix would have."""
     return 1.0 - ((N - 2 * margin) / N) ** 2
+
+
+def defect_census(G, Q, threshold: float = 0.5) -> dict:
+    """Read a learned generator as a chain of pixel moves in the hidden basis and count its
+    defects: the picture behind "domain walls" in the convergence study.
+
+    H = Qᵀ G Q (N, N).  The true generator T moves pixel j to j + 1 (T e_j = e_{j+1}), or to
+    j - 1 for the equally valid inverse.  For each source pixel (column) j the link is the
+    largest |H[r, j]|: ``+`` if r = j + 1, ``-`` if r = j - 1, ``o`` (fixed point) if r = j,
+    ``x`` (jump) if |r - j| > 1, and ``.`` (weak) if that largest entry is below
+    ``threshold`` (the edge pixel that leaves the window, or a smeared column).
+
+    Returns a dict of plain values:
+    ``chain`` (str of N symbols), ``forward``, ``backward``, ``fixed``, ``jumps``, ``weak``
+    (counts), ``majority`` (+1 or -1, the dominant direction), ``minority`` (links in the
+    other direction), ``walls`` (direction changes between consecutive ± links, skipping
+    other symbols), ``negative_links`` (± links whose entry is negative: a sign flip),
+    ``identity_weight`` (mean of diag H: 1 at G = I, 0 at the shift), and ``defects``
+    (walls + jumps + fixed + weak beyond the one edge pixel a perfect chain has).
+    """
+    H = hidden_basis(G, Q)
+    N = H.shape[0]
+    rows = np.abs(H).argmax(axis=0)
+    peak = np.abs(H)[rows, np.arange(N)]
+    chain, signs = [], []
+    for j in range(N):
+        d = int(rows[j]) - j
+        if peak[j] < threshold:
+            chain.append(".")
+        elif d == 1:
+            chain.append("+")
+        elif d == -1:
+            chain.append("-")
+        elif d == 0:
+            chain.append("o")
+        else:
+            chain.append("x")
+        if chain[-1] in "+-":
+            signs.append(chain[-1])
+    counts = {sym: chain.count(sym) for sym in "+-ox."}
+    walls = sum(a != b for a, b in zip(signs, signs[1:]))
+    negative = sum(1 for j in range(N) if chain[j] in "+-" and H[rows[j], j] < 0)
+    majority = 1 if counts["+"] >= counts["-"] else -1
+    return {
+        "chain": "".join(chain),
+        "forward": counts["+"],
+        "backward": counts["-"],
+        "fixed": counts["o"],
+        "jumps": counts["x"],
+        "weak": counts["."],
+        "majority": majority,
+        "minority": min(counts["+"], counts["-"]),
+        "walls": int(walls),
+        "negative_links": int(negative),
+        "identity_weight": float(np.trace(H) / N),
+        "defects": int(walls + counts["x"] + counts["o"] + max(counts["."] - 1, 0)),
+    }
 
 
 def filter_peak_fraction(psi, Q) -> dict:

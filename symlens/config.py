@@ -81,6 +81,11 @@ class LensConfig:
     init_std: float = 1e-3  # A_ij ~ N(0, init_std^2), eq. 6
     filter_noise: float = 0.1  # sigma_0, eq. 20
     noise_decay_epochs: float = 10.0  # t_0, eq. 20
+    # input centring before the lift (spec §1.2): "scalar" subtracts one mean over the batch
+    # and all components, as the authors' code does (faithful, but not invariant under an
+    # orthogonal change of basis); "component" subtracts each component's batch mean, which
+    # commutes with any orthogonal Q (see the book's differences page)
+    centring: str = "scalar"
     # estimators (spec §1.11)
     n_kernels: int = 4
     hidden: int | None = None  # conditional MLP width H; None -> 16 N (528 for N = 33)
@@ -112,6 +117,8 @@ class LensConfig:
                 if getattr(self, k) is not None and getattr(self, k) < (0 if k != "hidden" else 1)]
         if bad:
             raise ValueError(f"invalid configuration value(s): {', '.join(bad)} (must be positive)")
+        if self.centring not in CENTRINGS:
+            raise ValueError(f"unknown centring {self.centring!r}; choose one of {CENTRINGS}")
 
     @property
     def total_steps(self) -> int:
@@ -138,6 +145,8 @@ class LensConfig:
         d["adam_betas"] = tuple(d["adam_betas"])
         return cls(**d)
 
+
+CENTRINGS = ("scalar", "component")
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}
 _LENS_FIELDS = {f.name for f in fields(LensConfig)} - {"loss"}

@@ -29,14 +29,24 @@ __all__ = [
 _NORM_EPS = 1e-7
 
 
-def standardize(x: torch.Tensor, mean=None, std=None) -> torch.Tensor:
-    """(x - m)/s with ONE scalar mean and std over the batch and all components (spec §1.2).
+def standardize(x: torch.Tensor, mean=None, std=None, centring: str = "scalar") -> torch.Tensor:
+    """(x - m)/s with one scalar std over the batch and all components (spec §1.2).
+
+    ``centring="scalar"`` (the authors'): m is ONE mean over the batch and all components.
+    It is not basis-neutral: for x = Q s the scalar mean of x is not Q applied to anything,
+    so the lifted y = K x keeps a component-dependent offset unless Q maps constants to
+    constants (identity, permutations).  ``centring="component"``: m is each component's
+    batch mean, shape (1, N), so (x - m) = Q (s - mean s) for every orthogonal Q.  In both
+    cases s is the root-mean-square of (x - m) over all entries (invariant under Q).
 
     x: (B, N).  ``mean``/``std`` given: use them (e.g. the training set's) instead.
     """
-    m = x.mean() if mean is None else mean
-    s = x.std(unbiased=False) if std is None else std
-    return (x - m) / s
+    if centring == "scalar":
+        m = x.mean() if mean is None else mean
+        s = x.std(unbiased=False) if std is None else std
+        return (x - m) / s
+    xc = x - (x.mean(0, keepdim=True) if mean is None else mean)
+    return xc / (xc.pow(2).mean().sqrt() if std is None else std)
 
 
 def require_odd_dim(dim: int) -> None:
@@ -88,10 +98,12 @@ class ResolvingFilter(nn.Module):
 class GroupConvolution(nn.Module):
     """The model subsystem: generator + resolving filter, lifting y = K x (eq. 5)."""
 
-    def __init__(self, dim: int, padding: int, init_std: float, rng: torch.Generator):
+    def __init__(self, dim: int, padding: int, init_std: float, rng: torch.Generator,
+                 centring: str = "scalar"):
         super().__init__()
         require_odd_dim(dim)
         self.dim = dim
+        self.centring = centring
         self.generator = Generator(dim, padding, init_std, rng)
         self.filter = ResolvingFilter(dim)
 
@@ -102,4 +114,4 @@ class GroupConvolution(nn.Module):
 
     def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
         """y = K standardize(x): x (B, N) -> y (B, N)."""
-        return standardize(x) @ self.matrix(noise).T
+        return standardize(x, centring=self.centring) @ self.matrix(noise).T

@@ -47,6 +47,14 @@ def check_samples(X, name: str = "X", dim: int | None = None) -> np.ndarray:
     return X
 
 
+def _centring_statistics(X: np.ndarray, centring: str) -> tuple:
+    """The training set's mean (a float, or an (N,) array for ``"component"``) and the scalar
+    root-mean-square of X minus that mean, as :func:`symlens.group_conv.standardize` uses."""
+    X = X.astype(np.float64)
+    mean = X.mean() if centring == "scalar" else X.mean(0)
+    return (float(mean) if np.ndim(mean) == 0 else mean), float(np.sqrt(np.mean((X - mean) ** 2)))
+
+
 class SymmetryLens:
     """Learn the minimal generator of a 1-parameter symmetry, a resolving filter and the
     equivariant representation y = K x from samples alone (Efe & Ozakin).
@@ -145,7 +153,7 @@ class SymmetryLens:
             self._trainer = Trainer(cfg, dim, seed=self.seed, device=self.device)
         if resume and self.checkpoint_dir is not None:
             self._trainer.load_checkpoint(self.checkpoint_dir)
-        self._mean, self._std = float(X.mean()), float(X.std())
+        self._mean, self._std = _centring_statistics(X, cfg.centring)
         Xt = torch.from_numpy(X).to(self.device)
         self._trainer.fit(Xt, true_generator, self.checkpoint_dir, self.progress, stop_at, time_limit_s)
         return self
@@ -159,7 +167,7 @@ class SymmetryLens:
         lens = cls(trainer.config, seed=trainer.seed, device=trainer.device, progress=False)
         lens.profile = profile
         lens._trainer = trainer
-        lens._mean, lens._std = float(X.mean()), float(X.std())
+        lens._mean, lens._std = _centring_statistics(X, trainer.config.centring)
         return lens
 
     # ------------------------------------------------------------------ results
@@ -208,8 +216,9 @@ class SymmetryLens:
         return self._fitted()
 
     def transform(self, X) -> np.ndarray:
-        """y = K x̃ for X (n, N), x̃ standardised with the training set's scalar mean and std
-        (training standardises each batch the same way).  Returns (n, N) float64."""
+        """y = K x̃ for X (n, N), x̃ standardised with the training set's mean (one scalar, or
+        one per component under ``centring="component"``) and scalar std, as training
+        standardises each batch.  Returns (n, N) float64."""
         tr = self._fitted()
         X = check_samples(X, dim=tr.dim).astype(np.float64)
         return ((X - self._mean) / self._std) @ self.group_convolution_matrix_.T

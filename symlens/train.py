@@ -59,7 +59,9 @@ class LensSystem(nn.Module):
     def __init__(self, config: LensConfig, dim: int, rng: torch.Generator):
         super().__init__()
         self.loss_config = config.loss
-        self.model = GroupConvolution(dim, config.resolved_padding(dim), config.init_std, rng)
+        self.model = GroupConvolution(
+            dim, config.resolved_padding(dim), config.init_std, rng, centring=config.centring
+        )
         self.marginal = MarginalMixture(dim, config.n_kernels, rng)
         self.conditional = MaskedConditional(dim, config.resolved_hidden(dim), config.n_kernels, rng)
 

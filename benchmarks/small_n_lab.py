@@ -1,0 +1,258 @@
+"""The small-N laboratory: many short fits at N = 7-21, several seeds and settings at once,
+each scored by its final and best cosine similarity and a defect census of the learned
+generator (:func:`symlens.analysis.defect_census`).
+
+    python benchmarks/small_n_lab.py --study centring --dim 15 --seeds 0 1 2 3 \\
+        --datasets gaussian-translation gaussian-dst \\
+        --setting faithful: --setting component:centring=component \\
+        [--epochs 60 --steps-per-epoch 50] [--workers 2]
+
+Each fit runs in its own process with one thread (``--workers`` processes side by side:
+at these sizes two single-threaded fits on two cores beat one two-threaded fit).  Sizes
+scale with N as in the ``cpu`` profile: batch ``--slot`` × N (samples per conditioning slot
+of the masked estimator), hidden width ``--hidden-factor`` × N, padding N.  Everything else
+is the ``--profile`` (default ``cpu``) with the setting's overrides.
+
+Results go to ``results/lab/<study>/``: ``runs.jsonl`` (one line per fit, appended as fits
+finish; a rerun skips fits already there, so a study can be extended or resumed),
+``table.md`` (per setting and dataset: mean, min and max cos, fits ≥ 0.95, mean defects)
+and ``cos.png``.  Datasets are the six named ones at dimension N, plus ``<signal>-haar``
+(the signal behind a Haar-random orthogonal basis, seed 0) and ``<signal>-haar<k>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _value(s: str):
+    try:
+        return json.loads(s)
+    except json.JSONDecodeError:
+        return s
+
+
+def parse_setting(text: str) -> tuple[str, dict]:
+    """``name:key=value,key=value`` -> (name, overrides)."""
+    name, _, rest = text.partition(":")
+    if not name:
+        raise argparse.ArgumentTypeError(f"setting {text!r} needs a name before ':'")
+    overrides = {}
+    for item in filter(None, rest.split(",")):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise argparse.ArgumentTypeError(f"setting {text!r}: {item!r} is not key=value")
+        overrides[key.strip()] = _value(value.strip())
+    return name, overrides
+
+
+def lab_dataset(name: str, n_samples: int, dim: int, seed: int):
+    """A named dataset at dimension ``dim``, or ``<signal>-haar[k]``: the signal behind a
+    Haar-random orthogonal basis drawn with seed k (default 0)."""
+    from symlens.analysis import random_orthogonal
+    from symlens.data import make_dataset
+
+    signal, _, kind = name.partition("-")
+    if kind.startswith("haar"):
+        q_seed = int(kind[4:] or 0)
+        return make_dataset(f"{signal}-translation", n_samples, dim=dim, seed=seed,
+                            transform=random_orthogonal(dim, seed=10_000 + q_seed))
+    return make_dataset(name, n_samples, dim=dim, seed=seed)
+
+
+def code_version() -> dict:
+    """The commit, and whether the code a lab fit runs (symlens/ and this script) differs
+    from it."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    sha = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "symlens", "benchmarks/small_n_lab.py")
+    return {"git": sha + ("-dirty" if dirty else "")}
+
+
+def fit_one(job: dict) -> dict:
+    """Train one fit (in a worker process, one thread) and return its record."""
+    import torch
+
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+    from symlens.analysis import defect_census
+    from symlens.config import get_profile
+    from symlens.lens import SymmetryLens
+    from symlens.metrics import generator_cosine_similarity
+
+    N = job["dim"]
+    sizes = dict(batch_size=job["slot"] * N, hidden=job["hidden_factor"] * N, epochs=job["epochs"],
+                 steps_per_epoch=job["steps_per_epoch"], log_every=job["log_every"], snapshot_every=0)
+    cfg = get_profile(job["profile"], **{**sizes, **job["overrides"]})
+    data = lab_dataset(job["dataset"], cfg.training_samples, N, job["seed"])
+    lens = SymmetryLens(cfg, seed=job["seed"], device="cpu", progress=False)
+    t0 = time.perf_counter()
+    lens.fit(data.X, true_generator=data.generator)
+    wall = time.perf_counter() - t0
+    G = lens.generator_
+    hist = lens.history_
+    census = defect_census(G, data.transform)
+    return {
+        **{k: job[k] for k in ("study", "setting", "dataset", "seed", "dim")},
+        "overrides": job["overrides"],
+        "cos": generator_cosine_similarity(G, data.generator),
+        "best_cos": max(h["cosine_similarity"] for h in hist),
+        **{f"census_{k}": v for k, v in census.items()},
+        "final_losses": {k: hist[-1][k] for k in ("total", "alignment", "reg1", "reg2", "resolution",
+                                                   "information")},
+        "curve": {"step": [h["step"] for h in hist], "tau": [round(h["tau"], 4) for h in hist],
+                  "cos": [round(h["cosine_similarity"], 4) for h in hist]},
+        "generator": np.round(G, 5).tolist(),
+        "filter": np.round(lens.filter_, 5).tolist(),
+        "steps": lens.n_steps_,
+        "seconds": wall,
+        "config": {k: v for k, v in cfg.to_dict().items() if k not in ("log_every", "checkpoint_every")},
+        "provenance": {**job["code"], "torch": torch.__version__, "threads": 1,
+                       "hardware": platform.processor() or platform.machine(), "device": "cpu",
+                       "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+    }
+
+
+def summarise(rows: list[dict]) -> list[dict]:
+    """One line per (setting, dataset): fits, mean/min/max cos, fits ≥ 0.95, mean walls and
+    defects, mean seconds."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["setting"], r["dataset"], r["dim"]), []).append(r)
+    out = []
+    for (setting, dataset, dim), rs in groups.items():
+        cos = np.array([r["cos"] for r in rs])
+        out.append({
+            "setting": setting, "dataset": dataset, "N": dim, "fits": len(rs),
+            "mean cos": float(cos.mean()), "min cos": float(cos.min()), "max cos": float(cos.max()),
+            ">= 0.95": int((cos >= 0.95).sum()),
+            "walls": float(np.mean([r["census_walls"] for r in rs])),
+            "defects": float(np.mean([r["census_defects"] for r in rs])),
+            "seconds": float(np.mean([r["seconds"] for r in rs])),
+        })
+    return out
+
+
+def write_table(rows: list[dict], path: Path, header: str) -> None:
+    summ = summarise(rows)
+    cols = list(summ[0]) if summ else []
+    lines = [header, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for s in summ:
+        lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in s.values()) + " |")
+    lines += ["", "Per fit (seed: final cos, chain of the learned generator in the hidden basis):", ""]
+    for r in sorted(rows, key=lambda r: (r["setting"], r["dataset"], r["dim"], r["seed"])):
+        lines.append(f"- {r['setting']} / {r['dataset']} / N={r['dim']} / seed {r['seed']}: "
+                     f"cos {r['cos']:.3f} (best {r['best_cos']:.3f}), `{r['census_chain']}`, "
+                     f"{r['steps']} steps, {r['seconds']:.0f} s, git {r['provenance']['git']}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def plot(rows: list[dict], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    settings = list(dict.fromkeys(r["setting"] for r in rows))
+    datasets = list(dict.fromkeys(f"{r['dataset']} N={r['dim']}" for r in rows))
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(datasets) * max(1, len(settings)) / 2), 4), dpi=150)
+    width = 0.8 / max(1, len(settings))
+    for si, s in enumerate(settings):
+        for di, d in enumerate(datasets):
+            cs = [r["cos"] for r in rows if r["setting"] == s and f"{r['dataset']} N={r['dim']}" == d]
+            if not cs:
+                continue
+            x = di + (si - (len(settings) - 1) / 2) * width
+            ax.scatter(np.full(len(cs), x), cs, s=14, color=f"C{si}", label=s if di == 0 else None, zorder=3)
+            ax.hlines(np.mean(cs), x - width / 2.5, x + width / 2.5, color=f"C{si}", lw=2)
+    ax.axhline(0.95, color="0.5", ls=":", lw=1)
+    ax.set_xticks(range(len(datasets)), datasets, rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("final cosine similarity to the true generator")
+    ax.set_ylim(min(0.0, min(r["cos"] for r in rows) - 0.05), 1.02)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--study", required=True, help="name of the study: results/lab/<study>/")
+    p.add_argument("--dim", type=int, nargs="+", default=[15])
+    p.add_argument("--datasets", nargs="+", default=["gaussian-translation"])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    p.add_argument("--setting", type=parse_setting, action="append",
+                   help="name:key=value,... (LensConfig or loss overrides); repeatable")
+    p.add_argument("--profile", default="cpu")
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--steps-per-epoch", type=int, default=50)
+    p.add_argument("--slot", type=int, default=62, help="samples per conditioning slot: batch = slot x N")
+    p.add_argument("--hidden-factor", type=int, default=8, help="estimator hidden width = factor x N")
+    p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--out", default=str(REPO / "results" / "lab"))
+    p.add_argument("--title", default=None)
+    args = p.parse_args(argv)
+    settings = args.setting or [("faithful", {})]
+
+    out = Path(args.out) / args.study
+    out.mkdir(parents=True, exist_ok=True)
+    runs_path = out / "runs.jsonl"
+    rows = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.exists() else []
+    done = {(r["setting"], r["dataset"], r["seed"], r["dim"], r["steps"]) for r in rows}
+    code = code_version()
+    jobs = []
+    for N in args.dim:
+        for name, ov in settings:
+            for d in args.datasets:
+                for seed in args.seeds:
+                    steps = args.epochs * args.steps_per_epoch
+                    if (name, d, seed, N, steps) in done:
+                        continue
+                    jobs.append(dict(study=args.study, setting=name, overrides=ov, dataset=d, seed=seed, dim=N,
+                                     profile=args.profile, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
+                                     slot=args.slot, hidden_factor=args.hidden_factor, log_every=args.log_every,
+                                     code=code))
+    print(f"{len(jobs)} fits to run ({len(rows)} already in {runs_path}), {args.workers} workers", flush=True)
+    env_threads = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            futures = {pool.submit(fit_one, j): j for j in jobs}
+            for fut in as_completed(futures):
+                r = fut.result()
+                rows.append(r)
+                with runs_path.open("a") as f:
+                    f.write(json.dumps(r) + "\n")
+                print(f"{r['setting']:>14} {r['dataset']:>22} N={r['dim']:>2} seed {r['seed']}: "
+                      f"cos {r['cos']:.3f} (best {r['best_cos']:.3f}) {r['census_chain']} "
+                      f"{r['seconds']:.0f} s", flush=True)
+    finally:
+        if env_threads is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = env_threads
+    if rows:
+        title = args.title or f"{args.study}: final cosine similarity per fit (mean as bar)"
+        write_table(rows, out / "table.md", f"# Small-N study `{args.study}`\n\n{title}")
+        plot(rows, out / "cos.png", title)
+        print((out / "table.md").read_text().split("\n\nPer fit")[0])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
