@@ -1,8 +1,20 @@
-"""Accuracy of a learned symmetry (spec §5).
+"""Accuracy of a learned symmetry.
 
 The shift has two equally valid directions (T and Tᵀ = T⁻¹ on the interior), so a learned
-generator is scored against whichever of G_true and G_trueᵀ it matches better.  The group
-convolution matrix is scored against ±Q⁻¹ and ±R Q⁻¹ (filter polarity and reflection).
+generator is scored against whichever of G_true and G_trueᵀ it matches better.
+
+The group convolution matrix K and the representation y = K x are determined by the data
+only up to what the paper's Appendix E allows: the polarity of the filter (a sign), the
+direction of the generator (a reflection of the output index) and the position of the
+filter's peak (a shift of the output index).  A filter whose peak sits k pixels off the
+centre gives y_n = ±s_{n+k}: the output is the hidden signal, moved by k pixels, with k
+pixels at one end that have no counterpart.  The scores below therefore compare K with
+every candidate ±S_k Qᵀ and ±S_k R Qᵀ, where R reverses the index and S_k is the
+*non-circular* shift (S_k)_{n, m} = 1 if m = n + k (rows whose partner n + k falls outside
+0..N-1 are zero), and report which candidate matched.  A shift is not free: the cosine is
+taken over the whole matrix, so whatever weight K has on the |k| rows that a shifted
+candidate leaves empty counts against that candidate (a shifted candidate is orthogonal to
+an unshifted K).
 """
 
 from __future__ import annotations
@@ -14,6 +26,8 @@ __all__ = [
     "generator_cosine_similarity",
     "generator_rmse",
     "best_direction",
+    "shift_matrix",
+    "group_convolution_alignment",
     "ideal_group_convolution",
     "group_convolution_cosine_similarity",
     "equivariance_error",
@@ -59,28 +73,74 @@ def generator_cosine_similarity(learned, true) -> float:
 def generator_rmse(learned, true) -> float:
     """sqrt(mean_ij (G - G_ideal)²) over all N² entries, G_ideal the better direction.
 
-    The authors' code never computes an RMSE (spec §5); this is the natural definition.
+    The authors' code never computes an RMSE; this is the natural definition.
     """
     a, _ = _pair(learned, true)
     return float(np.sqrt(np.mean((a - best_direction(learned, true)) ** 2)))
 
 
-def ideal_group_convolution(K, transform) -> np.ndarray:
-    """Among ±Qᵀ and ±R Qᵀ (R the index reversal), the candidate closest to K.
+def shift_matrix(N: int, shift: int) -> np.ndarray:
+    """The non-circular shift S_k (N, N): (S_k)_{n, m} = 1 if m = n + k, else 0.
 
-    With x = Q s and a perfectly learned symmetry, y = K x equals ±s or ±(reversed s),
-    so K Q ∈ {±I, ±R}.  (The authors' anti-diagonal had an off-by-one, spec §5; R here is
-    R[i, N-1-i] = 1.)
+    (S_k v)_n = v_{n+k} where 0 <= n + k < N, and 0 elsewhere (|k| rows are zero).
+    """
+    S = np.zeros((N, N))
+    n = np.arange(max(0, -shift), min(N, N - shift))
+    S[n, n + shift] = 1.0
+    return S
+
+
+def _shifts(N: int, max_shift: int | None) -> list[int]:
+    """0, -1, +1, -2, +2, ... up to ``max_shift`` (all N - 1 by default): ties go to the
+    smallest |shift|."""
+    m = N - 1 if max_shift is None else min(int(max_shift), N - 1)
+    if m < 0:
+        raise ValueError(f"max_shift must be >= 0, got {max_shift}")
+    return [0] + [k for a in range(1, m + 1) for k in (-a, a)]
+
+
+def group_convolution_alignment(K, transform, max_shift: int | None = None) -> dict:
+    """The candidate ±S_k Qᵀ or ±S_k R Qᵀ closest in cosine to K (see the module docstring).
+
+    Returns ``{"sign": ±1.0, "reflected": bool, "shift": k, "cosine": cos(K, candidate),
+    "ideal": the candidate (N, N)}``.  With x = Q s, the candidate's representation is
+    y_n = sign · t_{n+k}, t = s (or s reversed when ``reflected``).  ``max_shift=0`` allows
+    sign and reflection only.  Ties are resolved towards the smallest |k|, then no
+    reflection, then sign +1.
     """
     K, Q = _pair(K, transform)
-    base = [Q.T, np.flipud(np.eye(Q.shape[0])) @ Q.T]
-    cands = [sign * c for c in base for sign in (1.0, -1.0)]
-    return max(cands, key=lambda c: cosine_similarity(K, c))
+    N = Q.shape[0]
+    R = np.flipud(np.eye(N))
+    nK = np.linalg.norm(K)
+    best = None
+    for k in _shifts(N, max_shift):
+        Sk = shift_matrix(N, k)
+        for reflected in (False, True):
+            C = Sk @ (R @ Q.T if reflected else Q.T)
+            nC = np.linalg.norm(C)
+            c = float((K * C).sum() / (nK * nC)) if nK > 0 and nC > 0 else 0.0
+            # the sign that makes the cosine positive; +1 on a tie
+            sign = -1.0 if c < 0 else 1.0
+            if best is None or abs(c) > best["cosine"] + 1e-12:
+                best = {"sign": sign, "reflected": reflected, "shift": int(k), "cosine": abs(c), "ideal": sign * C}
+    return best
 
 
-def group_convolution_cosine_similarity(K, transform) -> float:
-    """cos(K, ideal) with the ideal from :func:`ideal_group_convolution`."""
-    return cosine_similarity(K, ideal_group_convolution(K, transform))
+def ideal_group_convolution(K, transform, max_shift: int | None = None) -> np.ndarray:
+    """Among ±S_k Qᵀ and ±S_k R Qᵀ (R the index reversal, S_k the non-circular shift by
+    k, |k| <= ``max_shift``), the candidate closest to K.
+
+    With x = Q s and a perfectly learned symmetry, y = K x equals ±s or ±(reversed s),
+    possibly moved by k pixels, so K Q ∈ {±S_k, ±S_k R}.  (R here is R[i, N-1-i] = 1.)
+    ``max_shift=0`` gives the four unshifted candidates ±Qᵀ, ±R Qᵀ.
+    """
+    return group_convolution_alignment(K, transform, max_shift)["ideal"]
+
+
+def group_convolution_cosine_similarity(K, transform, max_shift: int | None = None) -> float:
+    """cos(K, ideal) with the ideal from :func:`ideal_group_convolution` (shift allowed;
+    ``max_shift=0`` for sign and reflection only)."""
+    return group_convolution_alignment(K, transform, max_shift)["cosine"]
 
 
 def equivariance_error(K, G, X, margin: int = 1) -> float:
@@ -108,26 +168,43 @@ def equivariance_error(K, G, X, margin: int = 1) -> float:
     return float(min(errs))
 
 
-def signal_recovery(Y, S) -> dict:
-    """How well the representation Y recovers the hidden signal S up to sign and reflection
-    (App. E).  Y, S: (B, N).  Returns the best of the four candidates ±S, ±reversed S:
-    ``{"correlation": Pearson over all entries, "reflected": bool, "sign": ±1,
-    "per_component": (N,) Pearson per component}``.
+def signal_recovery(Y, S, max_shift: int | None = None) -> dict:
+    """How well the representation Y recovers the hidden signal S up to sign, reflection
+    and a shift of the output index (App. E).  Y, S: (B, N).
+
+    Each candidate T_k (±S or ±S reversed, moved by k columns, T_k[:, n] = T[:, n+k], with
+    zero columns where n + k falls outside 0..N-1) is compared with Y by the cosine of the
+    column-centred matrices (the Pearson correlation over all entries, with each component's
+    mean removed); the zero columns of a shifted candidate count against it.  Returns the
+    best candidate: ``{"correlation": that cosine (>= 0), "reflected": bool, "sign": ±1,
+    "shift": k, "per_component": (N,) Pearson of Y[:, n] with T[:, n+k] times the sign,
+    NaN where n + k is outside the signal}``.  ``max_shift=0`` allows sign and reflection
+    only.  Ties go to the smallest |k|, then no reflection.
     """
     Y, S = np.asarray(Y, np.float64), np.asarray(S, np.float64)
     if Y.shape != S.shape or Y.ndim != 2:
         raise ValueError(f"Y and S must be equal-shape (B, N) arrays, got {Y.shape}, {S.shape}")
+    N = Y.shape[1]
+    yc = Y - Y.mean(0)
+    ny = np.linalg.norm(yc)
     best = None
-    for reflected in (False, True):
-        T = S[:, ::-1] if reflected else S
-        r = np.corrcoef(Y.ravel(), T.ravel())[0, 1]
-        if best is None or abs(r) > abs(best["correlation"]):
-            yc, tc = Y - Y.mean(0), T - T.mean(0)
-            per = (yc * tc).sum(0) / (np.linalg.norm(yc, axis=0) * np.linalg.norm(tc, axis=0) + 1e-12)
-            best = {
-                "correlation": float(abs(r)),
-                "reflected": reflected,
-                "sign": float(np.sign(r)),
-                "per_component": np.sign(r) * per,
-            }
-    return best
+    for k in _shifts(N, max_shift):
+        n = np.arange(max(0, -k), min(N, N - k))  # output indices whose partner n + k exists
+        for reflected in (False, True):
+            T = S[:, ::-1] if reflected else S
+            tc = T[:, n + k] - T[:, n + k].mean(0)
+            nt = np.linalg.norm(tc)
+            r = float((yc[:, n] * tc).sum() / (ny * nt)) if ny > 0 and nt > 0 else 0.0
+            if best is None or abs(r) > abs(best["r"]) + 1e-12:
+                best = {"r": r, "reflected": reflected, "shift": int(k), "n": n, "tc": tc}
+    sign = -1.0 if best["r"] < 0 else 1.0
+    n, tc = best["n"], best["tc"]
+    per = np.full(N, np.nan)
+    per[n] = sign * (yc[:, n] * tc).sum(0) / (np.linalg.norm(yc[:, n], axis=0) * np.linalg.norm(tc, axis=0) + 1e-12)
+    return {
+        "correlation": abs(best["r"]),
+        "reflected": best["reflected"],
+        "sign": sign,
+        "shift": best["shift"],
+        "per_component": per,
+    }
