@@ -126,3 +126,44 @@ def test_fit_estimators_decreases_the_estimator_loss():
     _, _, first = analysis.fit_estimators(y, hidden=8, steps=1, seed=0)
     _, _, last = analysis.fit_estimators(y, hidden=8, steps=60, seed=0)
     assert np.isfinite(last) and last < first
+
+
+def _chain(moves, N):
+    """Generator moving pixel j to j + moves[j] (None: the pixel leaves the window)."""
+    G = np.zeros((N, N))
+    for j, d in enumerate(moves):
+        if d is not None:
+            G[j + d, j] = 1.0
+    return G
+
+
+def test_defect_census_of_constructed_chains():
+    N = 9
+    perfect = analysis.defect_census(data.shift_matrix(N), np.eye(N))
+    assert perfect["chain"] == "++++++++." and perfect["walls"] == 0 and perfect["defects"] == 0
+    inverse = analysis.defect_census(data.shift_matrix(N).T, np.eye(N))
+    assert inverse["chain"] == ".--------" and inverse["majority"] == -1 and inverse["defects"] == 0
+    # two domains meeting head on: 0..3 move right, 5..8 move left, pixel 4 stays (a wall)
+    G = _chain([1, 1, 1, 1, 0, -1, -1, -1, -1], N)
+    c = analysis.defect_census(G, np.eye(N))
+    assert c["chain"] == "++++o----"
+    assert (c["forward"], c["backward"], c["fixed"], c["walls"], c["minority"]) == (4, 4, 1, 1, 4)
+    assert c["defects"] == 2 and c["identity_weight"] == pytest.approx(1 / N)
+    # a jump of three pixels and a sign flip on one link
+    G = _chain([1, 1, 3, None, 1, 1, 1, 1, None], N)
+    G[2, 1] = -1.0
+    c = analysis.defect_census(G, np.eye(N))
+    assert c["chain"] == "++x.++++."
+    assert c["jumps"] == 1 and c["weak"] == 2 and c["negative_links"] == 1 and c["defects"] == 2
+
+
+def test_defect_census_reads_the_hidden_basis():
+    N = 9
+    G = _chain([1, 1, 1, 1, 0, -1, -1, -1, -1], N)
+    for kind in ("permutation", "dst"):
+        Q = data.transform_matrix(kind, N)
+        assert analysis.defect_census(Q @ G @ Q.T, Q)["chain"] == "++++o----"
+    # a smeared column counts as weak
+    Gs = data.shift_matrix(N)
+    Gs[:, 3] = 0.3
+    assert analysis.defect_census(Gs, np.eye(N))["chain"] == "+++.++++."

@@ -6,6 +6,8 @@ import pytest
 import scipy.linalg
 import torch
 
+from symlens.config import get_profile
+from symlens.data import dst_matrix, make_dataset
 from symlens.group_conv import (GroupConvolution, ResolvingFilter, group_convolution_matrix, require_odd_dim,
                                 standardize)
 from symlens.testing import (assert_permutation_matrix, delta_filter, exact_shift_generator,
@@ -142,3 +144,36 @@ def test_group_convolution_module_lifts_standardised_x():
     # gradients reach both the generator and the filter
     gc(x).pow(2).sum().backward()
     assert gc.generator.A.grad.abs().sum() > 0 and gc.filter.psi.grad.abs().sum() > 0
+
+
+def test_component_centring_commutes_with_an_orthogonal_change_of_basis():
+    # a constant offset in the hidden basis, observed through the DST (which does not map
+    # constants to constants): per-component centring removes it in every basis, the scalar
+    # mean does not
+    N = 7
+    g = torch.Generator().manual_seed(3)
+    s = torch.randn(400, N, generator=g, dtype=torch.float64) + 2.0
+    Q = torch.from_numpy(dst_matrix(N))
+    x = s @ Q.T
+    zs, zx = standardize(s, centring="component"), standardize(x, centring="component")
+    np.testing.assert_allclose(zx.numpy(), (zs @ Q.T).numpy(), atol=1e-12)
+    np.testing.assert_allclose(zx.mean(0).numpy(), 0.0, atol=1e-12)
+    assert float(zx.pow(2).mean()) == pytest.approx(1.0)
+    scalar = standardize(x) @ Q  # back to the hidden basis
+    assert float(scalar.mean(0).abs().max()) > 0.1  # the offset survives as a per-pixel bias
+    with pytest.raises(ValueError, match="unknown centring"):
+        get_profile("smoke", centring="median")
+
+
+def test_component_centring_reaches_transform_with_training_means():
+    from symlens.lens import SymmetryLens
+
+    N = 7
+    d = make_dataset("gaussian-dst", N * 8, dim=N, seed=0)
+    lens = SymmetryLens("smoke", seed=0, device="cpu", progress=False, centring="component", epochs=1,
+                        steps_per_epoch=2, hidden=8, batch_size=N * 4, n_batches=2, padding=3)
+    lens.fit(d.X)
+    X = d.X.astype(np.float64)
+    Xc = X - X.mean(0)
+    expected = Xc / np.sqrt(np.mean(Xc**2)) @ lens.group_convolution_matrix_.T
+    np.testing.assert_allclose(lens.transform(d.X), expected, rtol=1e-6, atol=1e-8)
