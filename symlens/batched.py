@@ -96,7 +96,8 @@ class BatchedTrainer:
             terms, est = self._losses(self.params, xs, noise_model, noise_est, tau)
         except torch.linalg.LinAlgError as err:
             raise FloatingPointError(f"a run diverged at step {step} (eigen-solver failed: {err})") from err
-        update(terms[0].sum() + est.sum(), self.opt_model, self.opt_est)
+        update(terms[0].sum() + est.sum(), self.opt_model, self.opt_est,
+               self.params["model.filter.psi"] if cfg.filter_norm == "unit" else None)
         self.step += 1
         return terms, est
 

@@ -86,6 +86,11 @@ class LensConfig:
     # orthogonal change of basis); "component" subtracts each component's batch mean, which
     # commutes with any orthogonal Q (see the book's differences page)
     centring: str = "scalar"
+    # "free": ψ is a free parameter that enters only through ψ/‖ψ‖ (eq. 21, faithful); its
+    # norm grows under Adam, so later steps and the fixed-σ filter noise move ψ̂ less and
+    # less.  "unit": ψ is projected back to unit norm after every step, which keeps the
+    # filter's mobility and the noise's relative size constant (same loss, same ψ̂).
+    filter_norm: str = "free"
     # estimators (spec §1.11)
     n_kernels: int = 4
     hidden: int | None = None  # conditional MLP width H; None -> 16 N (528 for N = 33)
@@ -119,6 +124,8 @@ class LensConfig:
             raise ValueError(f"invalid configuration value(s): {', '.join(bad)} (must be positive)")
         if self.centring not in CENTRINGS:
             raise ValueError(f"unknown centring {self.centring!r}; choose one of {CENTRINGS}")
+        if self.filter_norm not in FILTER_NORMS:
+            raise ValueError(f"unknown filter_norm {self.filter_norm!r}; choose one of {FILTER_NORMS}")
 
     @property
     def total_steps(self) -> int:
@@ -147,6 +154,7 @@ class LensConfig:
 
 
 CENTRINGS = ("scalar", "component")
+FILTER_NORMS = ("free", "unit")
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}
 _LENS_FIELDS = {f.name for f in fields(LensConfig)} - {"loss"}

@@ -136,7 +136,8 @@ class Trainer:
                 "the last good checkpoint (if any) is kept"
             ) from err
         terms = ModelLoss(*terms)
-        update(terms.total + est, self.opt_model, self.opt_est)
+        update(terms.total + est, self.opt_model, self.opt_est,
+               self.model.filter.psi if self.config.filter_norm == "unit" else None)
         self.step += 1
         return terms, est
 
@@ -305,13 +306,21 @@ def scheduled(cfg: LensConfig, step: int, opt_model, opt_est, device) -> tuple[f
     return filter_noise_std(cfg, step), tau
 
 
-def update(loss: torch.Tensor, opt_model, opt_est) -> None:
-    """One simultaneous update of both subsystems from one backward pass of ``loss``."""
+def update(loss: torch.Tensor, opt_model, opt_est, unit_filter: torch.Tensor | None = None) -> None:
+    """One simultaneous update of both subsystems from one backward pass of ``loss``.
+
+    ``unit_filter``: the filter parameter ψ, (N,) or stacked (M, N), to project back to unit
+    norm after the step (``filter_norm="unit"``); None leaves it free (faithful).
+    """
     opt_model.zero_grad(set_to_none=True)
     opt_est.zero_grad(set_to_none=True)
     loss.backward()
     opt_model.step()
     opt_est.step()
+    if unit_filter is not None:
+        with torch.no_grad():
+            norm = unit_filter.norm(dim=-1, keepdim=True)
+            unit_filter.div_(torch.where(norm > 0, norm, torch.ones_like(norm)))
 
 
 def step_clock(cfg: LensConfig, step: int, total: int, t0: float, time_limit_s, device) -> tuple[bool, bool, float]:

@@ -29,9 +29,10 @@ def _shift(n=N):
     return np.eye(n, k=1)
 
 
-def test_stacked_fits_equal_independent_fits():
+@pytest.mark.parametrize("options", [{}, {"centring": "component", "filter_norm": "unit"}])
+def test_stacked_fits_equal_independent_fits(options):
     # ground truth: each seed fitted alone by a plain Trainer on its own data
-    cfg, seeds = _cfg(), [0, 5]
+    cfg, seeds = _cfg(**options), [0, 5]
     Xs = [_X(10), _X(11)]
     bt = BatchedTrainer(cfg, N, seeds).fit(Xs, [_shift(), None], progress=False)
     for s, X, bt_run in zip(seeds, Xs, bt.trainers):

@@ -261,3 +261,22 @@ def test_time_limit_stops_logs_and_checkpoints(tmp_path):
     assert later.step == 1
     later.fit(_X(), progress=False)
     assert later.step == cfg.total_steps
+
+
+def test_unit_filter_norm_projects_psi_and_keeps_the_normalised_filter_of_the_free_step():
+    free = Trainer(_cfg(), N, seed=0)
+    unit = Trainer(_cfg(filter_norm="unit"), N, seed=0)
+    x = _X()[: N * 4]
+    free.train_step(x)
+    unit.train_step(x)
+    psi_free, psi_unit = free.model.filter.psi.detach(), unit.model.filter.psi.detach()
+    # the first step from ψ = 0 is the same; projection only rescales it
+    assert float(psi_unit.norm()) == pytest.approx(1.0, abs=1e-6)
+    np.testing.assert_allclose(psi_unit.numpy(), (psi_free / psi_free.norm()).numpy(), atol=1e-6)
+    for _ in range(5):
+        free.train_step(x)
+        unit.train_step(x)
+    assert float(unit.model.filter.psi.norm()) == pytest.approx(1.0, abs=1e-6)
+    assert abs(float(free.model.filter.psi.norm()) - 1.0) > 1e-3  # free: the norm wanders
+    with pytest.raises(ValueError, match="unknown filter_norm"):
+        _cfg(filter_norm="sphere")
