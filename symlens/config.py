@@ -91,6 +91,8 @@ class LensConfig:
     # less.  "unit": ψ is projected back to unit norm after every step, which keeps the
     # filter's mobility and the noise's relative size constant (same loss, same ψ̂).
     filter_norm: str = "free"
+    # τ of eq. 18 runs from 0 (faithful) or from tau_start to 1: the rank window starts open
+    tau_start: float = 0.0
     # estimators (spec §1.11)
     n_kernels: int = 4
     hidden: int | None = None  # conditional MLP width H; None -> 16 N (528 for N = 33)
@@ -124,6 +126,8 @@ class LensConfig:
             raise ValueError(f"invalid configuration value(s): {', '.join(bad)} (must be positive)")
         if self.centring not in CENTRINGS:
             raise ValueError(f"unknown centring {self.centring!r}; choose one of {CENTRINGS}")
+        if not 0.0 <= self.tau_start < 1.0:
+            raise ValueError(f"tau_start must lie in [0, 1), got {self.tau_start!r}")
         if self.filter_norm not in FILTER_NORMS:
             raise ValueError(f"unknown filter_norm {self.filter_norm!r}; choose one of {FILTER_NORMS}")
 

@@ -70,6 +70,14 @@ def test_training_time_without_decay_is_linear():
         assert training_time(cfg, s) == pytest.approx((s + 1) / 100, rel=1e-12)
 
 
+def test_tau_start_maps_the_clock_onto_the_remaining_interval():
+    cfg = _cfg(epochs=10, steps_per_epoch=10, lr_decay=1.0, tau_start=0.4)
+    for s in (0, 17, 49, 99):
+        assert training_time(cfg, s) == pytest.approx(0.4 + 0.6 * (s + 1) / 100, rel=1e-12)
+    with pytest.raises(ValueError, match="tau_start"):
+        _cfg(tau_start=1.0)
+
+
 def test_filter_noise_schedule():
     cfg = _cfg(filter_noise=0.1, noise_decay_epochs=10.0, steps_per_epoch=100)
     assert filter_noise_std(cfg, 0) == 0.1  # σ₀ at step 0
