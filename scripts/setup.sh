@@ -16,3 +16,6 @@ if ! command -v chromium >/dev/null 2>&1; then
         echo "warning: chromium not found and apt-get unavailable; the browser test will be skipped" >&2
     fi
 fi
+# The book's formulas are typeset by a local MathJax (Debian's libjs-mathjax, copied into
+# book/_mathjax/), so the pages need no network connection.
+bash scripts/install_mathjax.sh

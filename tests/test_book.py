@@ -1,4 +1,4 @@
-"""The Jupyter Book builds without a warning, and every built page works in a real browser.
+r"""The Jupyter Book builds without a warning, and every built page works in a real browser.
 
 The book is built into a temporary folder (``--path-output``), so the repository is left as
 it was.  The pages are then served from a localhost ``http.server`` and opened one by one in
@@ -8,7 +8,10 @@ package, no chromedriver).  For each page the test checks that:
 - it loads with HTTP 200 and has a title;
 - every ``<img>`` on it has loaded (``complete && naturalWidth > 0``);
 - every internal link, stylesheet and script (same origin; links that are only
-  ``#anchors`` are skipped) points to a file that exists in the built site.
+  ``#anchors`` are skipped) points to a file that exists in the built site;
+- every formula is typeset by the book's local MathJax (each ``math`` element holds a
+  rendered ``.MathJax_CHTML`` and no MathJax error), and no raw TeX delimiter (``\(``,
+  ``\[``, ``$$``) is left in the visible text outside code.
 
 Chromium cannot resolve any host but localhost here (``--host-resolver-rules``), so the test
 makes no network request, and a page that needs an outside image fails it.  The browser part
@@ -231,7 +234,7 @@ class _Browser:
 
 # Collected in the page once it has loaded.  Lazy images are switched to eager and awaited
 # (at most 10 s), so an image below the fold is checked too.
-_INSPECT = """
+_INSPECT = r"""
 (async () => {
   const imgs = Array.from(document.images);
   imgs.forEach(img => { if (img.loading === 'lazy') img.loading = 'eager'; });
@@ -239,6 +242,17 @@ _INSPECT = """
     img.addEventListener('load', done); img.addEventListener('error', done);
     setTimeout(done, 10000);
   })));
+  // Formulas: Sphinx writes each as a span/div.math holding \\(...\\) or \\[...\\]; MathJax
+  // replaces the text by a rendered .MathJax_CHTML.  Wait for all of them (at most 20 s).
+  const maths = () => Array.from(document.querySelectorAll('span.math, div.math'));
+  const typeset = el => el.querySelector('.MathJax_CHTML') !== null;
+  const t0 = Date.now();
+  while (maths().some(el => !typeset(el)) && Date.now() - t0 < 20000) {
+    await new Promise(done => setTimeout(done, 100));
+  }
+  const visible = document.body.cloneNode(true);
+  visible.querySelectorAll('pre, code, script, style, .MathJax_Preview').forEach(el => el.remove());
+  const text = visible.textContent;
   const nav = performance.getEntriesByType('navigation')[0];
   return {
     status: nav ? nav.responseStatus : null,
@@ -247,6 +261,14 @@ _INSPECT = """
                               ok: img.complete && img.naturalWidth > 0})),
     links: Array.from(document.querySelectorAll('a[href]'))
       .filter(a => !a.getAttribute('href').startsWith('#')).map(a => a.href),
+    mathjax: typeof window.MathJax === 'object' && window.MathJax.version ? window.MathJax.version : null,
+    formulas: maths().length,
+    untypeset: maths().filter(el => !typeset(el)).map(el => el.textContent.slice(0, 80)),
+    math_errors: Array.from(document.querySelectorAll('.MathJax_CHTML merror, .mjx-merror, .MathJax_Error'))
+      .map(el => el.textContent.slice(0, 80)),
+    raw_delimiters: ['\\(', '\\[', '$$'].filter(d => text.includes(d))
+      .map(d => d + ' in "' + text.slice(Math.max(0, text.indexOf(d) - 40), text.indexOf(d) + 40)
+      .replace(/\s+/g, ' ') + '"'),
     resources: [
       ...Array.from(document.querySelectorAll('link[href]')).map(l => l.href),
       ...Array.from(document.querySelectorAll('script[src]')).map(s => s.src),
@@ -274,6 +296,7 @@ def test_pages_in_headless_chromium(built_book, site, tmp_path):
     assert pages, "no html pages were built"
 
     failures: list[str] = []
+    n_formulas = 0
     browser = _Browser(binary, tmp_path / "chromium-profile", tmp_path / "chromium.log")
     try:
         for page in pages:
@@ -299,9 +322,34 @@ def test_pages_in_headless_chromium(built_book, site, tmp_path):
             for img in info["images"]:
                 if not img["ok"]:
                     failures.append(f"{rel}: image did not load: {img['src']}")
+            if info["formulas"] and not info["mathjax"]:
+                failures.append(f"{rel}: {info['formulas']} formulas but MathJax did not load")
+            for tex in info["untypeset"]:
+                failures.append(f"{rel}: formula not typeset: {tex}")
+            for tex in info["math_errors"]:
+                failures.append(f"{rel}: MathJax error in a formula: {tex}")
+            for raw in info["raw_delimiters"]:
+                failures.append(f"{rel}: raw TeX delimiter left in the text: {raw}")
+            n_formulas += info["formulas"]
             for link in set(info["links"]) | set(info["resources"]):
                 if link.startswith(site) and not _target_file(html, link).is_file():
                     failures.append(f"{rel}: internal link to a missing file: {link}")
     finally:
         browser.close()
     assert not failures, "\n".join(failures)
+    assert n_formulas > 50, f"only {n_formulas} formulas in the whole book: is maths still rendered?"
+
+
+def test_mathjax_is_served_locally(built_book):
+    """The pages load MathJax from the site itself (book/_mathjax, installed by
+    scripts/install_mathjax.sh), never from a CDN."""
+    _, _, html = built_book
+    assert (html / "_static" / "mathjax" / "MathJax.js").is_file(), \
+        "no local MathJax in the built site: run scripts/install_mathjax.sh (scripts/setup.sh does)"
+    pages = [p for p in html.rglob("*.html") if p.relative_to(html).parts[0] not in ("_static", "_sources")]
+    with_maths = [p for p in pages if 'class="math' in p.read_text(encoding="utf8")]
+    assert with_maths
+    for page in with_maths:
+        text = page.read_text(encoding="utf8")
+        srcs = re.findall(r'<script[^>]*src="([^"]*[Mm]ath[Jj]ax[^"]*)"', text)
+        assert srcs and all("://" not in s and "_static/mathjax/MathJax.js" in s for s in srcs), (page, srcs)
