@@ -28,6 +28,7 @@ __all__ = [
     "PROFILES",
     "PROFILE_NOTES",
     "loss_variant",
+    "RECIPES",
     "get_profile",
     "profile_names",
 ]
@@ -160,6 +161,15 @@ class LensConfig:
 CENTRINGS = ("scalar", "component")
 FILTER_NORMS = ("free", "unit")
 
+#: Named recipes: settings of the options that change the method (not its size).
+#: ``"faithful"`` is the authors' method; ``"symlens"`` is the best recipe the convergence
+#: study found (book: differences page, convergence page), the default of
+#: :class:`~symlens.lens.SymmetryLens` for a named profile.
+RECIPES: dict[str, dict] = {
+    "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0),
+    "symlens": dict(centring="component", filter_norm="free", tau_start=0.0),
+}
+
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}
 _LENS_FIELDS = {f.name for f in fields(LensConfig)} - {"loss"}
 
@@ -245,18 +255,24 @@ def profile_names() -> list[str]:
     return sorted(PROFILES)
 
 
-def get_profile(name: str = "smoke", **overrides) -> LensConfig:
+def get_profile(name: str = "smoke", recipe: str | None = None, **overrides) -> LensConfig:
     """The named profile with ``overrides`` applied.
 
-    Overrides are :class:`LensConfig` or :class:`LossConfig` field names, plus
-    ``variant="v1"|"head"`` which selects a published loss variant first (individual
-    loss coefficients given beside it win).
+    ``recipe`` (``"faithful"`` or ``"symlens"``, see :data:`RECIPES`) sets the method
+    options first; None keeps the profile's own (every profile is faithful).  Overrides are
+    :class:`LensConfig` or :class:`LossConfig` field names, plus ``variant="v1"|"head"``
+    which selects a published loss variant first (individual loss coefficients given
+    beside it win); they win over the recipe.
 
     Raises
     ------
     ValueError
-        unknown profile, variant or override name.
+        unknown profile, recipe, variant or override name.
     """
+    if recipe is not None:
+        if recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
+        overrides = {**RECIPES[recipe], **overrides}
     if isinstance(name, LensConfig):
         cfg = name
     else:

@@ -18,7 +18,10 @@ from .config import LensConfig, get_profile
 from .group_conv import require_odd_dim
 from .train import Trainer, resolve_device
 
-__all__ = ["SymmetryLens", "NotFittedError", "check_samples"]
+__all__ = ["SymmetryLens", "NotFittedError", "check_samples", "DEFAULT_RECIPE"]
+
+#: The recipe a :class:`SymmetryLens` built from a profile name uses unless told otherwise.
+DEFAULT_RECIPE = "symlens"
 
 
 class NotFittedError(RuntimeError):
@@ -63,6 +66,10 @@ class SymmetryLens:
     ----------
     profile : a profile name of :mod:`symlens.config` (``"smoke"``, ``"cpu"``, ``"paper"``)
         or a :class:`~symlens.config.LensConfig`.
+    recipe : the method options (:data:`symlens.config.RECIPES`).  ``"symlens"`` (the
+        default for a profile name) is the recipe that converged best in this project's
+        study; ``"faithful"`` is the authors' method.  A ``LensConfig`` is used as it is
+        unless a recipe is named.
     seed : seeds the initialisation, filter noise and batch order.
     device : ``"auto"`` (CUDA if available), ``"cpu"`` or ``"cuda"``.
     checkpoint_dir : where to write checkpoints every ``checkpoint_every`` steps; needed for
@@ -90,9 +97,13 @@ class SymmetryLens:
         device: str = "auto",
         checkpoint_dir: str | os.PathLike | None = None,
         progress: bool = True,
+        recipe: str | None = None,
         **config_overrides,
     ):
-        self.config = get_profile(profile, **config_overrides)
+        if recipe is None and isinstance(profile, str):
+            recipe = DEFAULT_RECIPE
+        self.config = get_profile(profile, recipe=recipe, **config_overrides)
+        self.recipe = recipe
         self.profile = profile if isinstance(profile, str) else "custom"
         self.seed = int(seed)
         self.device = resolve_device(device)

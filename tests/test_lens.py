@@ -21,7 +21,8 @@ def _data(n=N * 8, dim=N, seed=0):
 @pytest.fixture(scope="module")
 def fitted():
     d = _data()
-    lens = SymmetryLens("smoke", seed=0, device="cpu", progress=False, **TINY).fit(d.X, true_generator=d.generator)
+    lens = SymmetryLens("smoke", seed=0, device="cpu", progress=False, recipe="faithful", **TINY).fit(
+        d.X, true_generator=d.generator)
     return lens, d
 
 
@@ -54,6 +55,23 @@ def test_transform_uses_training_statistics(fitted):
     np.testing.assert_allclose(lens.transform(Xn), expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="9 dimensions but the lens was fitted on 7"):
         lens.transform(np.zeros((4, 9)))
+
+
+def test_recipes_select_method_options_and_a_config_is_taken_as_it_is():
+    from symlens.config import RECIPES
+
+    default = SymmetryLens("smoke", progress=False)
+    assert default.recipe == "symlens"
+    for key, value in RECIPES["symlens"].items():
+        assert getattr(default.config, key) == value
+    faithful = SymmetryLens("smoke", progress=False, recipe="faithful")
+    assert (faithful.config.centring, faithful.config.filter_norm, faithful.config.tau_start) == ("scalar", "free", 0.0)
+    assert faithful.config == get_profile("smoke")  # profiles themselves are faithful
+    # an explicit override wins over the recipe; a LensConfig is not re-dressed
+    assert SymmetryLens("smoke", progress=False, centring="scalar").config.centring == "scalar"
+    assert SymmetryLens(get_profile("smoke"), progress=False).config == get_profile("smoke")
+    with pytest.raises(ValueError, match="unknown recipe"):
+        SymmetryLens("smoke", recipe="best")
 
 
 def test_not_fitted_errors():
