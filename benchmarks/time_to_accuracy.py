@@ -3,7 +3,10 @@
 
     python benchmarks/time_to_accuracy.py --profile cpu --dataset gaussian-translation [--seed 0]
         [--device auto] [--out results/cpu/time_to_accuracy/gaussian-translation/seed0]
-        [--max-seconds S] [--set key=value ...] [--dim N --data key=value ...]
+        [--max-seconds S] [--set key=value ...] [--dim N --data key=value ...] [--resume]
+
+``--set recipe=symlens`` selects the best recipe (``symlens.config.RECIPES``); without it
+the profile's faithful method runs.
 
 Several datasets (``--dataset all``) or seeds are trained together in one batched
 computation (:func:`symlens.experiment.run_many`); their wall seconds are then those of
@@ -18,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from symlens.config import get_profile
 from symlens.data import DATASET_NAMES, make_dataset
 from symlens.experiment import run_experiment, run_many
+from symlens.train import CHECKPOINT_NAME
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
 
@@ -63,6 +68,8 @@ def main() -> None:
     p.add_argument("--out", default=None,
                    help="save the run (metrics.json, arrays.npz with the curve); with several runs, "
                         "each goes to OUT/<dataset>/seed<k>")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a single run from OUT/checkpoint when one is there (runs span sessions)")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="stop training after this many seconds (e.g. to sample the start of the paper schedule)")
     p.add_argument("--dim", type=int, default=33, help="data dimension N (single runs)")
@@ -81,8 +88,9 @@ def main() -> None:
         if data_kw or args.dim != 33:
             cfg = get_profile(args.profile, **overrides)
             name = make_dataset(name, cfg.training_samples, dim=args.dim, seed=seed, **data_kw)
+        resume = args.resume and args.out is not None and (Path(args.out) / "checkpoint" / CHECKPOINT_NAME).exists()
         results = [run_experiment(name, args.profile, seed, out=args.out, device=args.device, progress=True,
-                                  time_limit_s=args.max_seconds, **overrides)]
+                                  time_limit_s=args.max_seconds, resume=resume, **overrides)]
     else:
         if data_kw or args.dim != 33:
             raise SystemExit("--dim and --data apply to a single run (one dataset, one seed)")
