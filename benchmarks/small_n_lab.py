@@ -15,8 +15,9 @@ is the ``--profile`` (default ``cpu``) with the setting's overrides.
 
 Results go to ``results/lab/<study>/``: ``runs.jsonl`` (one line per fit, appended as fits
 finish; a rerun skips fits already there, so a study can be extended or resumed),
-``table.md`` (per setting and dataset: mean, min and max cos, fits ≥ 0.95, mean defects)
-and ``cos.png``.  Datasets are the six named ones at dimension N, plus ``<signal>-haar``
+``table.md`` (per setting and dataset: mean, min and max cos, fits ≥ 0.95, mean defects;
+then every fit's chain), ``summary.md`` (the summary table alone, for the book) and
+``cos.png``.  Datasets are the six named ones at dimension N, plus ``<signal>-haar``
 (the signal behind a Haar-random orthogonal basis, seed 0) and ``<signal>-haar<k>``.
 """
 
@@ -159,6 +160,7 @@ def write_table(rows: list[dict], path: Path, header: str) -> None:
                      f"cos {r['cos']:.3f} (best {r['best_cos']:.3f}), `{r['census_chain']}`, "
                      f"{r['steps']} steps, {r['seconds']:.0f} s, git {r['provenance']['git']}")
     path.write_text("\n".join(lines) + "\n")
+    path.with_name("summary.md").write_text("\n".join(lines[2:4 + len(summ)]) + "\n")
 
 
 def plot(rows: list[dict], path: Path, title: str) -> None:
