@@ -118,6 +118,8 @@ def fit_one(job: dict) -> dict:
         "curve": {"step": [h["step"] for h in hist], "tau": [round(h["tau"], 4) for h in hist],
                   "cos": [round(h["cosine_similarity"], 4) for h in hist]},
         "generator": np.round(G, 5).tolist(),
+        "generator_full": np.round(lens.generator_full_, 6).tolist(),
+        "held_out_total": held_out_total(lens, lab_dataset(job["dataset"], 4 * cfg.batch_size, N, 1_000_003 + job["seed"])),
         "filter": np.round(lens.filter_, 5).tolist(),
         "steps": lens.n_steps_,
         "seconds": wall,
@@ -126,6 +128,12 @@ def fit_one(job: dict) -> dict:
                        "hardware": platform.processor() or platform.machine(), "device": "cpu",
                        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
     }
+
+
+def held_out_total(lens, data) -> float:
+    """The model loss at τ = 1 on held-out samples with the fit's own final estimators: the
+    criterion a best-of-k restart can use (it never looks at the true generator)."""
+    return float(lens.objective(data.X)["total"])
 
 
 def summarise(rows: list[dict]) -> list[dict]:

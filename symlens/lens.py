@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from .config import LensConfig, get_profile
-from .group_conv import require_odd_dim
+from .group_conv import require_odd_dim, standardize
+from .losses import model_loss
 from .train import Trainer, resolve_device
 
 __all__ = ["SymmetryLens", "NotFittedError", "check_samples", "DEFAULT_RECIPE"]
@@ -233,3 +234,30 @@ class SymmetryLens:
         tr = self._fitted()
         X = check_samples(X, dim=tr.dim).astype(np.float64)
         return ((X - self._mean) / self._std) @ self.group_convolution_matrix_.T
+
+    def objective(self, X, tau: float = 1.0) -> dict:
+        """The model loss of eq. 13 and its terms on samples X (n, N), with the fitted
+        estimators and the clean filter, at training time ``tau`` (1: the final objective).
+
+        X is standardised with the training set's statistics and scored in batches of the
+        fit's batch size (n must hold at least one; a remainder is dropped).  Pass held-out
+        samples: comparing this value between fits (e.g. restarts with different seeds)
+        chooses by the method's own objective, never by a true generator.  Returns the
+        :class:`~symlens.losses.ModelLoss` fields as floats, averaged over the batches.
+        """
+        tr = self._fitted()
+        X = check_samples(X, dim=tr.dim)
+        B = tr.config.batch_size
+        if X.shape[0] < B:
+            raise ValueError(f"X has {X.shape[0]} samples, fewer than one batch of {B}")
+        std = float(self._std)
+        mean = self._mean if np.ndim(self._mean) == 0 else torch.as_tensor(self._mean)[None, :]
+        K = torch.as_tensor(self.group_convolution_matrix_)
+        tau_t = torch.tensor(float(tau), dtype=torch.float64)
+        terms = []
+        with torch.no_grad():
+            for k in range(X.shape[0] // B):
+                x = torch.as_tensor(X[k * B:(k + 1) * B], dtype=torch.float64)
+                y = (standardize(x, mean, std, centring=tr.config.centring) @ K.T).float().to(tr.device)
+                terms.append(model_loss(y, tr.marginal, tr.conditional, tau_t.to(tr.device), tr.config.loss).as_floats())
+        return {k: float(np.mean([t[k] for t in terms])) for k in terms[0]}

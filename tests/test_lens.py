@@ -162,3 +162,22 @@ def test_resume_equals_uninterrupted_run(tmp_path):
     assert strip(resumed.history_) == strip(full.history_)
     # and the run moved away from its initial state (the comparison is not between two no-ops)
     assert np.abs(full.filter_).max() < 0.999 or np.abs(full.generator_ - np.eye(33)).max() > 1e-3
+
+
+@pytest.mark.parametrize("recipe", ["faithful", "symlens"])
+def test_objective_scores_the_transform_of_held_out_samples(recipe):
+    d = _data()
+    lens = SymmetryLens("smoke", seed=0, device="cpu", progress=False, recipe=recipe, **TINY).fit(d.X)
+    Xh = _data(n=N * 9, seed=3).X  # two batches of 28 and a dropped remainder
+    out = lens.objective(Xh)
+    Y = lens.transform(Xh)
+    expected = []
+    for k in range(2):
+        C = np.corrcoef(Y[k * N * 4:(k + 1) * N * 4].T)
+        expected.append(-np.mean([C[i, i + 1] for i in range(N - 1)]))
+    assert out["alignment"] == pytest.approx(np.mean(expected), abs=1e-5)
+    assert out["total"] == pytest.approx(sum(c * out[k] for c, k in (
+        (lens.config.loss.alpha, "alignment"), (lens.config.loss.beta, "uniformity"),
+        (lens.config.loss.gamma, "resolution"), (lens.config.loss.delta, "information"))), rel=1e-5)
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        lens.objective(Xh[:10])
