@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -38,7 +40,7 @@ profile = "smoke"
 seed = 0
 device = "auto"
 
-# %%
+# %% tags=["hide-input"]
 # %matplotlib inline
 import time
 import warnings
@@ -206,7 +208,7 @@ fig_stat
 # %% [markdown]
 # ## Save
 
-# %%
+# %% tags=["hide-input"]
 metrics = {
     "table1": table1,
     "checks": stats,
@@ -224,7 +226,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # %% [markdown]
 # ## Assertions
 
-# %%
+# %% tags=["hide-input"]
 assert len(table1) == 6 and {r["dataset"] for r in table1} == set(data.DATASET_NAMES)
 assert all(r["dim"] == N for r in table1)
 for s in stats:

@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -30,7 +32,7 @@ profile = "smoke"
 seed = 0
 device = "auto"
 
-# %%
+# %% tags=["hide-input"]
 # %matplotlib inline
 import time
 import warnings
@@ -321,7 +323,7 @@ display(Markdown(plotting.markdown_table(
 # %% [markdown]
 # ## Save
 
-# %%
+# %% tags=["hide-input"]
 metrics = {"checks": {k: {"value": v, "tolerance": tol, "holds": bool(v <= tol)} for k, (v, tol) in checks.items()},
            "alignment_entropy": rows, "loss_terms": term_rows, "tau_demo": tau_demo,
            "generic_crop_power_gap": gap_generic}
@@ -335,7 +337,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # %% [markdown]
 # ## Assertions
 
-# %%
+# %% tags=["hide-input"]
 failed = {k: v for k, (v, tol) in checks.items() if not v <= tol}
 assert not failed, failed
 assert K_shift.shape == K_dst.shape == (N, N) and G_shift_big.shape == (M, M)

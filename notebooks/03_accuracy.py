@@ -27,7 +27,7 @@
 # Every dataset is fitted with every seed of the profile (`symlens.config.get_study`) by
 # `symlens.experiment.run_experiment`, and each run is saved under
 # `results/<profile>/03_accuracy/runs/<dataset>/seed<k>/`; the later notebooks reuse these
-# runs. Metrics (spec §5): the Frobenius cosine
+# runs. Metrics: the Frobenius cosine
 # $\langle G, G_\text{ideal}\rangle_F / (\lVert G\rVert_F \lVert G_\text{ideal}\rVert_F)$ and
 # $\text{RMSE} = \sqrt{\text{mean}_{ij}(G - G_\text{ideal})^2}$ of the cropped $N\times N$
 # generator, where $G_\text{ideal}$ is whichever of $QTQ^\top$ and its transpose matches
@@ -38,12 +38,21 @@
 # instead of the paper's million: the generators are *not* converged, and the numbers only
 # show that the pipeline runs end to end.
 
+# %% [markdown]
+# :::{note}
+# **The trained counterpart of this page is {doc}`../best_evidence`**: Table 2 and Figs 8–13
+# from the best saved runs (today the `cpu` profile), with the profile and the hardware named
+# there. The outputs stored with this notebook in `notebooks/` are the `smoke` profile, a
+# pipeline check whose generators are not converged; in the book they are collapsed (click to
+# show them).
+# :::
+
 # %% tags=["parameters"]
 profile = "smoke"
 seed = 0
 device = "auto"
 
-# %%
+# %% tags=["hide-input"]
 # %matplotlib inline
 import os
 import time
@@ -109,7 +118,7 @@ print("provenance of the runs:", results.describe_provenance(prov0))
 #
 # Mean ± standard deviation over seeds (the standard deviation needs at least two seeds).
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 evidence = [analysis.run_evidence(r) for r in runs.values()]
 table2 = []
@@ -144,7 +153,7 @@ display(Markdown(
 # (colour range ±1) and the histogram of the error entries (bin width 0.05), for the first
 # seed of each dataset.
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 s0 = study.seeds[0]
 for ds in study.datasets:
@@ -160,7 +169,7 @@ for ds in study.datasets:
 # $Q^\top G Q$: for a perfect fit this is the pixel shift $T$ (or $T^\top$) for all six
 # datasets, so the permuted and DST results can be read like the translation ones.
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 fig_h = plotting.matrix_grid(
     {ds: analysis.hidden_basis(runs[ds, s0]["arrays"]["generator"], runs[ds, s0]["arrays"]["transform"])
@@ -178,7 +187,7 @@ fig_h
 # *peak fraction* $\max_i (Q^\top\hat\psi)_i^2$ is 1 for a perfect delta along the
 # symmetry (a spike in the hidden basis).
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 fig_f = plotting.vector_grid(
     {f"{e['dataset']} (peak {e['filter_peak_fraction']:.2f})": runs[e["dataset"], e["seed"]]["arrays"]["filter"]
@@ -200,7 +209,7 @@ fig_f
 # - **cos to I**: the cosine of the learned generator with the identity it started from
 #   (close to 1: the generator has hardly moved).
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 N = runs[study.datasets[0], s0]["arrays"]["generator"].shape[0]
 uniform_edge = analysis.edge_uniform_fraction(N)
@@ -215,7 +224,7 @@ print(f"edge share of an evenly spread error: {uniform_edge:.3f}")
 # %% [markdown]
 # ## Save
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_IGNORE_OUTPUT
 summary = {
     "profile": profile, "profiles_of_runs": profiles_seen, "variant": cfg.loss.variant,
@@ -242,7 +251,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # Cheap checks on what was computed (not on convergence, which the smoke profile does not
 # reach).
 
-# %%
+# %% tags=["hide-input"]
 assert len(runs) == len(study.datasets) * len(study.seeds)
 for (ds, s), r in runs.items():
     a = r["arrays"]

@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -17,7 +19,7 @@
 # %% [markdown]
 # # 7. Claims ledger
 #
-# Every claim of the paper (reproduction spec §4.1, and the appendix statements of §1.12)
+# Every claim of the paper (those of its experiments section and the statements of its appendices)
 # with the evidence from the notebooks above, read from their saved results in
 # `results/<profile>/`. Each verdict is **decided by code** from the saved numbers with
 # the thresholds defined below, not typed in:
@@ -39,7 +41,7 @@ profile = "smoke"
 seed = 0
 device = "auto"
 
-# %%
+# %% tags=["hide-input"]
 import json
 import time
 import warnings
@@ -209,7 +211,7 @@ claim("S10", "The time-dependent rank keeps training out of poor local minima.",
 for appx, text in (("B", "The group convolution is equivariant: the symmetry acts on y as a shift."),
                    ("C", "InfoMax: for a deterministic map plus small noise, I(x; y) = H(y) − const."),
                    ("D", "The representation becomes a first-order (stationary) Markov field."),
-                   ("E", "The hidden local signal is revealed: K Q ≈ ±I or ±R."),
+                   ("E", "The hidden local signal is revealed: K Q ≈ ±I or ±R, up to a shift."),
                    ("F", "An orthogonal re-representation gives the conjugated generator and the same y.")):
     ident = [c for c in app["checks"] if c["appendix"] == appx and c["kind"] == "identity"]
     finding = [c for c in app["checks"] if c["appendix"] == appx and c["kind"] == "finding"]
@@ -247,9 +249,10 @@ counts = {v: sum(c["verdict"] == v for c in ledger) for v in ("reproduced", "qua
 print(f"profile {', '.join(sorted(src_profiles))}: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
 
 # %% [markdown]
-# ## Where the paper, the authors' code and this companion differ (spec §6)
+# ## Where the paper, the authors' code and this companion differ
 #
-# The paper's and the code's columns summarise the reproduction spec; the last column is
+# The paper's and the code's columns summarise the paper's text and the authors' code (see
+# the *Paper, code and this companion* page for each point in full); the last column is
 # read from this profile's configuration (`symlens.config`), so a compressed profile shows
 # its compressions here.
 
@@ -299,7 +302,7 @@ display(Markdown(plotting.markdown_table(diff_rows)))
 # %% [markdown]
 # ## Save
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_IGNORE_OUTPUT
 summary = {"profile": profile, "source_profiles": sorted(src_profiles), "ledger": ledger, "counts": counts,
            "thresholds": {"cos_reproduced": COS_REPRODUCED, "cos_qualified": COS_QUALIFIED, "spread_max": SPREAD_MAX,
@@ -317,7 +320,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # %% [markdown]
 # ## Assertions
 
-# %%
+# %% tags=["hide-input"]
 VERDICTS = {"reproduced", "qualified", "not reproduced", "not tested"}
 assert all(c["verdict"] in VERDICTS for c in ledger)
 assert len({c["id"] for c in ledger}) == len(ledger) == 19

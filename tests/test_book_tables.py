@@ -1,0 +1,116 @@
+"""scripts/book_tables.py: the landing page's status and the best-evidence page, generated from a
+hand-made results tree whose verdicts are known in advance."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bt():
+    spec = importlib.util.spec_from_file_location("book_tables", REPO / "scripts" / "book_tables.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+CONFIG = {"batch_size": 8, "epochs": 2, "steps_per_epoch": 5}
+
+
+def _run(root: Path, rel: str, dataset: str, seed: int, profile: str, cos: float, signal: float, shift: int,
+         config=CONFIG) -> None:
+    d = root / "results" / rel
+    d.mkdir(parents=True)
+    N = 5
+    G_true = np.eye(N, k=-1)
+    G = cos * G_true + np.sqrt(max(1 - cos ** 2, 0)) * np.eye(N, k=1)  # cos(G, G_true) = cos
+    np.savez(d / "arrays.npz", generator=G, true_generator=G_true)
+    (d / "metrics.json").write_text(json.dumps({
+        "config": config,
+        "metrics": {"cosine_similarity": cos, "rmse": 1 - cos, "group_convolution_cosine": signal,
+                    "group_convolution_shift": shift, "signal_correlation": signal, "signal_shift": shift,
+                    "signal_reflected": False, "equivariance_error": 0.1, "steps": 10},
+        "provenance": {"dataset": dataset, "seed": seed, "profile": profile, "device": "cpu",
+                       "hardware": "x86_64, 2 threads", "train_time_s": 12.0, "git": "abc1234",
+                       "date": "2026-01-01T00:00:00+00:00"},
+    }))
+
+
+def _study(root: Path, profile: str, entries: list[dict]) -> None:
+    d = root / "results" / profile / "03_accuracy"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "metrics.json").write_text(json.dumps({"metrics": {
+        "profile": profile, "datasets": sorted({e["dataset"] for e in entries}, key=[e["dataset"] for e in entries].index),
+        "seeds": [0], "steps_per_run": 10, "variant": "v1", "uniform_edge_share": 0.33,
+        "runs": entries,
+        "run_dirs": {f"{e['dataset']}/seed{e['seed']}": f"{profile}/03_accuracy/runs/{e['dataset']}/seed{e['seed']}"
+                     for e in entries},
+    }, "provenance": {"profile": profile}}))
+
+
+def _entry(dataset, cos, power=1, edge=0.5, peak=0.95):
+    return {"dataset": dataset, "seed": 0, "cosine_similarity": cos, "best_power": power, "edge_fraction": edge,
+            "filter_peak_fraction": peak}
+
+
+@pytest.fixture()
+def tree(tmp_path):
+    # a smoke study that must be ignored in favour of cpu
+    _study(tmp_path, "smoke", [_entry("a", 0.1), _entry("b", 0.1)])
+    for ds in "ab":
+        _run(tmp_path, f"smoke/03_accuracy/runs/{ds}/seed0", ds, 0, "smoke", 0.1, 0.1, 0)
+    # cpu: a converged (0.97, signal 0.95 at shift +3), b partly (0.85, a wrong power, a spread filter)
+    _study(tmp_path, "cpu", [_entry("a", 0.97), _entry("b", 0.85, power=2, peak=0.4)])
+    _run(tmp_path, "cpu/03_accuracy/runs/a/seed0", "a", 0, "cpu", 0.97, 0.95, 3)
+    _run(tmp_path, "cpu/03_accuracy/runs/b/seed0", "b", 0, "cpu", 0.85, 0.5, -2)
+    # a restart of a with the same configuration, and one with another configuration (not counted)
+    _run(tmp_path, "cpu/time_to_accuracy/a/seed1", "a", 1, "cpu", 0.96, 0.9, 0)
+    _run(tmp_path, "cpu/time_to_accuracy/a/seed2-lr", "a", 2, "cpu", 0.2, 0.1, 0, config={**CONFIG, "lr": 1})
+    return tmp_path
+
+
+def test_status_rows_verdicts(bt, tree):
+    rows, best = bt.status_rows(tree)
+    by_item = {r["paper item"]: r for r in rows}
+    assert by_item["Table 2, a"]["verdict"] == "reproduced"
+    assert by_item["Table 2, b"]["verdict"] == "partly"            # 0.80 <= 0.85 < 0.95
+    assert "cos 0.970" in by_item["Table 2, a"]["evidence"]
+    assert by_item["Figs 8–13: learned generator ≈ true generator"]["verdict"] == "partly"  # 1 of 2
+    # both runs have cos >= 0.8, one learned T²: not every converged run found the minimal generator
+    assert by_item["the minimal generator (T, not T², T³) is learned"]["verdict"] == "not yet"
+    assert by_item["the filter is a delta along the symmetry"]["verdict"] == "partly"
+    sig = by_item["App. E: y ≈ hidden signal up to sign, reflection and shift"]
+    assert sig["verdict"] == "partly" and "shift +3 px" in sig["evidence"]
+    restarts = by_item["restarts from scratch give similar results"]
+    assert restarts["verdict"] == "reproduced"                      # seeds 0 and 1 of a: 0.97, 0.96
+    assert "seeds 0, 1" in restarts["evidence"] and "0.200" not in restarts["evidence"]
+    assert all("`cpu`" in r["profile and hardware"] for r in rows if r["paper item"].startswith("Table 2"))
+    assert best["provenance"]["dataset"] == "a"
+
+
+def test_status_page_and_best_evidence_are_written(bt, tree):
+    out = tree / "book" / "_generated"
+    out.mkdir(parents=True)
+    page = bt.status_page(tree, out)
+    assert (out / "headline_generator.png").stat().st_size > 1000
+    assert "| paper item | book page | profile and hardware | verdict | evidence |" in page
+    assert "cosine similarity 0.970" in page
+    ev = bt.best_evidence(tree, out)
+    assert "**Profile `cpu`**" in ev
+    csv = (out / "table2_cpu.csv").read_text().splitlines()
+    assert csv[0].startswith("dataset,seed,cosine_similarity")
+    assert len(csv) == 3 and csv[1].startswith("a,0,0.97,")
+
+
+def test_without_runs_nothing_is_claimed(bt, tmp_path):
+    (tmp_path / "results").mkdir()
+    rows, best = bt.status_rows(tmp_path)
+    assert rows == [] and best is None
+    assert "no trained run" in bt.status_page(tmp_path, tmp_path)
