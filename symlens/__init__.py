@@ -13,12 +13,14 @@ from . import config, data, metrics
 from .config import LensConfig, LossConfig, get_profile, profile_names
 from .data import DATASET_NAMES, Dataset, make_dataset
 from .lens import NotFittedError, SymmetryLens
+from .restarts import fit_best_of
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SymmetryLens",
     "NotFittedError",
+    "fit_best_of",
     "make_dataset",
     "Dataset",
     "DATASET_NAMES",
