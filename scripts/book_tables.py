@@ -246,7 +246,7 @@ def best_evidence(root: Path, out: Path) -> str:
         cos = np.array([r["metrics"]["cosine_similarity"] for _, r in rs])
         rmse = np.array([r["metrics"]["rmse"] for _, r in rs])
         sd = (lambda a: f" ± {a.std(ddof=1):.3f}" if len(a) > 1 else "")
-        rows.append({"dataset": f"`{ds}`", "seeds": ", ".join(str(s) for s, _ in rs),
+        rows.append({"dataset": ds, "seeds": ", ".join(str(s) for s, _ in rs),
                      "cosine similarity": f"{cos.mean():.3f}{sd(cos)}", "RMSE": f"{rmse.mean():.3f}{sd(rmse)}",
                      "verdict": _cos_verdict(float(cos.mean()))})
         for s, r in rs:
@@ -269,7 +269,7 @@ def best_evidence(root: Path, out: Path) -> str:
     writer.writeheader()
     writer.writerows([{k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in f.items()} for f in full])
     csv_path.write_text(buf.getvalue())
-    per_run = [{"dataset": f"`{f['dataset']}`", "seed": f["seed"], "cos": f["cosine_similarity"],
+    per_run = [{"dataset": f["dataset"], "seed": f["seed"], "cos": f["cosine_similarity"],
                 "best power": f["best_power"], "edge share": f["edge_share"], "filter peak": f["filter_peak_fraction"],
                 "K cos (shift)": f"{f['K_cosine_shift_allowed']:.3f} ({f['K_shift']:+d})" if f["K_shift"] is not None
                 else f"{f['K_cosine_shift_allowed']:.3f}",
@@ -344,6 +344,47 @@ def status_page(root: Path, out: Path) -> str:
         + "\n\n" + legend + "\n\n" + fig
 
 
+#: The columns of the time-to-accuracy table that the book shows (the page is 1 280 px wide);
+#: every column is in the CSV beside it.
+TTA_COLUMNS = ("profile", "dataset", "seed", "device", "batch", "model lr", "steps", "train s", "final cos",
+               "s to 0.9", "s to 0.95", "git")
+
+
+def _parse_markdown_table(text: str) -> list[dict]:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("|")]
+    if len(lines) < 2:
+        return []
+    cells = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines]
+    header, body = cells[0], cells[2:]
+    return [dict(zip(header, row)) for row in body]
+
+
+def time_to_accuracy(markdown: str, out: Path) -> str:
+    """The key columns of results/time_to_accuracy.md (written by benchmarks/plot_curves.py)
+    as a table that fits the page, and every column as time_to_accuracy.csv beside it."""
+    rows = _parse_markdown_table(markdown)
+    if not rows:
+        return markdown
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (out / "time_to_accuracy.csv").write_text(buf.getvalue())
+    cols = [c for c in TTA_COLUMNS if c in rows[0]]
+    short = []
+    for r in rows:
+        row = {c: r[c].replace("not reached", "–") for c in cols}
+        # N and the loss variant only where they differ from the paper's (33, v1)
+        row["dataset"] += "".join(x for x, show in ((f" (N = {r.get('N')})", r.get("N", "33") != "33"),
+                                                   (f" ({r.get('loss')} loss)", r.get("loss", "v1") != "v1")) if show)
+        dev = r.get("device", "")
+        row["device"] = "CPU" if dev.startswith("cpu") else dev.split("(")[-1].rstrip(")").replace("NVIDIA ", "")
+        short.append(row)
+    return (markdown_table(short, columns=cols) + "\n\n– : not reached. Every column ("
+            "N, loss variant, estimator learning rate, RMSE, time to 0.5 and 0.99, torch version, date): "
+            "{download}`time_to_accuracy.csv <_generated/time_to_accuracy.csv>`.\n")
+
+
 def main() -> None:
     root = repo_root()
     out = root / "book" / "_generated"
@@ -354,8 +395,8 @@ def main() -> None:
         rows.append({
             "results folder": f"`results/{m.parent.parent.name}/{m.parent.name}/`",
             "profile": prov.get("profile"), "loss variant": prov.get("variant", "–"),
-            "seed": prov.get("seed"), "commit": prov.get("git"), "device": prov.get("device"),
-            "hardware": prov.get("hardware"), "torch": prov.get("torch"),
+            "seed": prov.get("seed"), "commit": prov.get("git"),
+            "hardware": f"{prov.get('device')} ({prov.get('hardware')}), torch {prov.get('torch')}",
             "date": (prov.get("date") or "")[:10],
             "wall s": round(prov["wall_time_s"]) if prov.get("wall_time_s") else "–",
         })
@@ -364,7 +405,8 @@ def main() -> None:
     (out / "status.md").write_text(status_page(root, out))
     (out / "best_evidence.md").write_text(best_evidence(root, out))
     tta = root / "results" / "time_to_accuracy.md"
-    (out / "time_to_accuracy.md").write_text(tta.read_text() if tta.exists() else "(no saved runs)\n")
+    (out / "time_to_accuracy.md").write_text(time_to_accuracy(tta.read_text(), out) if tta.exists()
+                                             else "(no saved runs)\n")
     print(f"wrote {out}/provenance.md ({len(rows)} runs) and time_to_accuracy.md")
 
 
