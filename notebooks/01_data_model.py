@@ -49,7 +49,7 @@ warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm.auto, i
 
 import matplotlib
 
-matplotlib.rcParams["figure.dpi"] = 72  # inline figures; the saved PNGs use their own dpi
+matplotlib.rcParams["figure.dpi"] = 100  # inline figures, legible in the book; the saved PNGs use their own dpi
 
 import numpy as np
 from IPython.display import Markdown, display
@@ -112,7 +112,7 @@ display(Markdown(plotting.markdown_table(
 # `legendre_bump`, eq. 25), then summed. Centres outside the window $[-16, 16]$ still
 # contribute their tails.
 
-# %%
+# %% mystnb={"figure": {"caption": "How one sample is made: the bumps of one Gaussian and one Legendre sample, drawn one by one, and their sums (paper Fig. 5)."}}
 rng = np.random.default_rng(seed)
 t = np.arange(N) - (N - 1) / 2
 gauss_parts = [data.gaussian_bump(t, c, w, a) for c, w, a in
@@ -137,7 +137,7 @@ fig_gen
 # permuted ones the locality is invisible to the eye; for the DST ones the observed vector
 # is a superposition of sinusoids.
 
-# %%
+# %% mystnb={"figure": {"caption": "Samples of the six datasets, as the method sees them (paper Figs 6\u20137)."}}
 datasets = {name: symlens.make_dataset(name, n_samples, dim=N, seed=seed) for name in data.DATASET_NAMES}
 fig_samples = plotting.sample_grid({name: (ds.signals[:3], ds.X[:3]) for name, ds in datasets.items()})
 plotting.save_figure(fig_samples, out, "fig6_7_samples")
@@ -151,7 +151,7 @@ fig_samples
 # generators cover all six datasets. The learned generator is scored against $G_\text{true}$
 # or its transpose (the other direction of the shift), whichever matches better.
 
-# %%
+# %% mystnb={"figure": {"caption": "The true generators Q T Q\u1d40 and the transforms Q of the six datasets."}}
 kinds = {"translation": "gaussian-translation", "permuted": "gaussian-permuted", "dst": "gaussian-dst"}
 fig_true = plotting.matrix_grid(
     {**{f"G_true, {k}": datasets[v].generator for k, v in kinds.items()},
@@ -170,7 +170,7 @@ fig_true
 # - inside the window the per-pixel standard deviation of $s$ is nearly flat: the process
 #   is approximately stationary, which is what makes the shift a symmetry of the data.
 
-# %%
+# %% mystnb={"figure": {"caption": "Per-pixel standard deviation and mean of the hidden signal s for the two translation datasets: nearly flat inside the window, so the process is approximately stationary."}}
 stats = []
 for name, ds in datasets.items():
     S, X, Q = ds.signals.astype(np.float64), ds.X.astype(np.float64), ds.transform

@@ -41,7 +41,7 @@ warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm.auto, i
 
 import matplotlib
 
-matplotlib.rcParams["figure.dpi"] = 72  # inline figures; the saved PNGs use their own dpi
+matplotlib.rcParams["figure.dpi"] = 100  # inline figures, legible in the book; the saved PNGs use their own dpi
 
 import numpy as np
 import scipy.linalg
@@ -78,7 +78,7 @@ print(f"N = {N}, padding P = {P}, generator size M = N + 2P = {M}")
 # gives exactly that shift, whose central $N\times N$ crop is the *non-circulant* shift $T$
 # the learned generator is scored against.
 
-# %%
+# %% mystnb={"figure": {"caption": "The exact shift as the exponential of a skew-symmetric matrix: log of the padded circulant shift, its exponential, and the central crop, the non-circulant shift T."}}
 gen = Generator(N, P, init_std=1e-3, rng=torch.Generator().manual_seed(seed))
 with torch.no_grad():
     G0 = gen.big().numpy()
@@ -132,7 +132,7 @@ print(f"padded shift:     max |crop(G)^3 - crop(G^3)| < 1e-12: {gap_shift < 1e-1
 # random unit vector; the noise dies out after a few $t_0$. The schedules of the three
 # profiles, as fractions of their training run:
 
-# %%
+# %% mystnb={"figure": {"caption": "The schedules of the resolving filter's noise and of the training time \u03c4."}}
 filt = ResolvingFilter(N)
 noise = 0.1 * torch.randn(N, generator=torch.Generator().manual_seed(seed))
 with torch.no_grad():
@@ -170,7 +170,7 @@ fig_sched
 #
 # Equivariance (Appendix B): $K G x$ is $Kx$ shifted by one index, away from the ends.
 
-# %%
+# %% mystnb={"figure": {"caption": "Group convolution matrices (exact shift with a delta filter, its DST-conjugated version, a random generator with a noisy filter) and the corresponding filters."}}
 psi_delta = testing.delta_filter(N)
 K_shift = group_convolution_matrix(torch.from_numpy(T_big), torch.from_numpy(psi_delta), P).numpy()
 R = testing.reversal_matrix(N)

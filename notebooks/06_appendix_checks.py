@@ -48,7 +48,7 @@ warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm.auto, i
 
 import matplotlib
 
-matplotlib.rcParams["figure.dpi"] = 72  # inline figures; the saved PNGs use their own dpi
+matplotlib.rcParams["figure.dpi"] = 100  # inline figures, legible in the book; the saved PNGs use their own dpi
 
 import numpy as np
 import torch
@@ -242,7 +242,7 @@ for ds in runs:
 record("D", "hidden signal s: |mean partial ρ| ≤ 0.1 (literal first-order Markov)", "finding",
        abs(markov["gaussian-translation", "hidden signal s"]["partial"].mean()), TOL["markov_literal"])
 
-# %%
+# %% mystnb={"figure": {"caption": "Appendix D: partial correlation \u03c1(y_i, y_i+2 | y_i+1) of the learned representation against that of the hidden signal, per dataset."}}
 # NBVAL_IGNORE_OUTPUT
 for ds, run in runs.items():
     Y = analysis.representation(run["arrays"]["group_convolution"], ev[ds].X)
@@ -265,10 +265,10 @@ fig_d
 # ## E. The hidden signal is revealed (eqs. 42–45)
 #
 # With $x = Qs$, $y = KQs = As$; Appendix E argues that $A$ must be a signed shift or
-# reflection, so $KQ \approx \pm I$ or $\pm R$ and $y$ correlates with $\pm s$ or
-# $\pm$ reversed $s$ at about 1.
+# reflection, so $KQ \approx \pm S_k$ or $\pm S_k R$ ($S_k$ a shift by $k$ pixels, $R$ the
+# reversal) and $y$ correlates with $\pm s$ or $\pm$ reversed $s$, moved by $k$, at about 1.
 
-# %%
+# %% mystnb={"figure": {"caption": "Appendix E: K Q per dataset; a perfect fit gives \u00b1I or \u00b1R, possibly shifted."}}
 # NBVAL_IGNORE_OUTPUT
 for ds, run in runs.items():
     a = run["arrays"]
