@@ -1,0 +1,87 @@
+"""The convergence targets table: every saved N = 33 run of a recipe beside the faithful
+`cpu` run of the same dataset and seed.
+
+    python benchmarks/targets_table.py [--runs results/cpu/recipe] [--faithful results/cpu/03_accuracy/runs]
+
+For each ``<runs>/<dataset>/seed<k>/`` (``metrics.json`` + ``arrays.npz``, as
+``time_to_accuracy.py --out`` saves them) it reports the final cosine similarity, the
+seconds to reach 0.95, the training seconds, the defect chain of the learned generator and
+whether the 15-minute target (cos ≥ 0.95 within 900 s) is met, with the faithful run's
+cosine beside it.  Writes ``<runs>/targets.md`` and ``<runs>/targets.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET_COS, TARGET_SECONDS = 0.95, 900.0
+
+
+def read_run(path: Path) -> dict:
+    from symlens.analysis import defect_census
+
+    m = json.loads((path / "metrics.json").read_text())
+    a = np.load(path / "arrays.npz")
+    cos = a["history_cosine_similarity"]
+    secs = a["history_elapsed_s"]
+    hit = np.nonzero(cos >= TARGET_COS)[0]
+    cfg = m["config"]
+    options = ", ".join(f"{k}={cfg[k]}" for k in ("centring", "filter_norm", "tau_start") if k in cfg)
+    prov = m["provenance"]
+    return {
+        "dataset": prov["dataset"], "seed": int(prov["seed"]),
+        "cos": float(m["metrics"]["cosine_similarity"]),
+        "s_to_0.95": float(secs[hit[0]]) if hit.size else None,
+        "train_s": float(prov.get("train_time_s", secs[-1])),
+        "steps": int(m["metrics"]["steps"]),
+        "chain": defect_census(a["generator"], a["transform"])["chain"],
+        "options": options or "faithful",
+        "git": prov["git"], "hardware": prov["hardware"], "torch": prov["torch"],
+    }
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", default=str(REPO / "results" / "cpu" / "recipe"))
+    p.add_argument("--faithful", default=str(REPO / "results" / "cpu" / "03_accuracy" / "runs"))
+    args = p.parse_args(argv)
+    runs_dir, faithful_dir = Path(args.runs), Path(args.faithful)
+    rows = []
+    for run in sorted(runs_dir.glob("*/seed*/metrics.json")):
+        r = read_run(run.parent)
+        ref = faithful_dir / r["dataset"] / f"seed{r['seed']}" / "metrics.json"
+        r["faithful_cos"] = (float(json.loads(ref.read_text())["metrics"]["cosine_similarity"])
+                             if ref.exists() else None)
+        r["target met"] = bool(r["s_to_0.95"] is not None and r["s_to_0.95"] <= TARGET_SECONDS)
+        rows.append(r)
+    if not rows:
+        raise SystemExit(f"no saved runs under {runs_dir}")
+    fmt = lambda v, f: "–" if v is None else format(v, f)  # noqa: E731
+    lines = ["| dataset | seed | cos | faithful cos | s to 0.95 | train s | ≥ 0.95 in 15 min | learned chain (hidden basis) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['dataset']} | {r['seed']} | {r['cos']:.3f} | {fmt(r['faithful_cos'], '.3f')} | "
+                     f"{fmt(r['s_to_0.95'], '.0f')} | {r['train_s']:.0f} | {'yes' if r['target met'] else 'no'} | "
+                     f"`{r['chain']}` |")
+    met = sum(r["target met"] for r in rows)
+    hw = sorted({f"{r['hardware']}, torch {r['torch']}" for r in rows})
+    lines += ["", f"{met} of {len(rows)} saved runs meet the target. Options: "
+              + "; ".join(sorted({r['options'] for r in rows})) + f". `cpu` profile (6 000 steps, batch 2 046), "
+              f"N = 33; hardware: {'; '.join(hw)}; code: " + ", ".join(sorted({r['git'] for r in rows}))
+              + ". Faithful cos: the `cpu` Table 2 run of the same dataset and seed."]
+    (runs_dir / "targets.md").write_text("\n".join(lines) + "\n")
+    with (runs_dir / "targets.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
