@@ -152,16 +152,19 @@ def filter_peak_fraction(psi, Q) -> dict:
     return {"peak_fraction": float(e.max() / e.sum()), "peak_index": int(e.argmax())}
 
 
-def standardized(X) -> np.ndarray:
-    """(X - m) / s with one scalar mean and std over all entries, as the model's layer does
-    for each batch (spec §1.2)."""
+def standardized(X, centring: str = "scalar") -> np.ndarray:
+    """(X - m) / s as the model's layer does for each batch (spec §1.2): m one scalar mean
+    over all entries (``"scalar"``, the authors') or each component's mean
+    (``"component"``), s the root-mean-square of X - m."""
     X = np.asarray(X, np.float64)
-    return (X - X.mean()) / X.std()
+    Xc = X - (X.mean() if centring == "scalar" else X.mean(0))
+    return Xc / np.sqrt(np.mean(Xc**2))
 
 
-def representation(K, X) -> np.ndarray:
-    """y = K x̃ for every row of X (n, N), x̃ standardised as the layer does.  (n, N)."""
-    return standardized(X) @ np.asarray(K, np.float64).T
+def representation(K, X, centring: str = "scalar") -> np.ndarray:
+    """y = K x̃ for every row of X (n, N), x̃ standardised as the layer does.  (n, N).
+    Pass the run's ``centring`` (its config) for runs of the ``symlens`` recipe."""
+    return standardized(X, centring) @ np.asarray(K, np.float64).T
 
 
 def uncropped_lift(G_big, psi, padding: int) -> np.ndarray:

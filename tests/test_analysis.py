@@ -167,3 +167,15 @@ def test_defect_census_reads_the_hidden_basis():
     Gs = data.shift_matrix(N)
     Gs[:, 3] = 0.3
     assert analysis.defect_census(Gs, np.eye(N))["chain"] == "+++.++++."
+
+
+def test_standardized_follows_the_layer_for_both_centrings():
+    from symlens.group_conv import standardize
+
+    X = np.random.default_rng(0).normal(size=(40, N)) + np.arange(N)
+    for centring in ("scalar", "component"):
+        layer = standardize(torch.tensor(X), centring=centring).numpy()
+        np.testing.assert_allclose(analysis.standardized(X, centring), layer, atol=1e-12)
+    Z = analysis.standardized(X, "component")
+    np.testing.assert_allclose(Z.mean(0), 0.0, atol=1e-12)
+    assert np.mean(Z**2) == pytest.approx(1.0)
