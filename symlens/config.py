@@ -167,7 +167,7 @@ FILTER_NORMS = ("free", "unit")
 #: :class:`~symlens.lens.SymmetryLens` for a named profile.
 RECIPES: dict[str, dict] = {
     "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0),
-    "symlens": dict(centring="component", filter_norm="free", tau_start=0.0),
+    "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}
