@@ -20,7 +20,7 @@ from .metrics import (
     equivariance_error,
     generator_cosine_similarity,
     generator_rmse,
-    group_convolution_cosine_similarity,
+    group_convolution_alignment,
     signal_recovery,
 )
 
@@ -40,10 +40,13 @@ def score(lens: SymmetryLens, dataset, n_eval: int = 4096) -> dict:
     G, K = lens.generator_, lens.group_convolution_matrix_
     Xe, Se = dataset.X[:n_eval], dataset.signals[:n_eval]
     rec = signal_recovery(lens.transform(Xe), Se)
+    align = group_convolution_alignment(K, dataset.transform)
     return {
         "cosine_similarity": generator_cosine_similarity(G, dataset.generator),
         "rmse": generator_rmse(G, dataset.generator),
-        "group_convolution_cosine": group_convolution_cosine_similarity(K, dataset.transform),
+        "group_convolution_cosine": align["cosine"],
+        "group_convolution_shift": align["shift"],
+        "signal_shift": rec["shift"],
         "equivariance_error": equivariance_error(K, G, Xe, margin=2),
         "signal_correlation": rec["correlation"],
         "signal_reflected": rec["reflected"],
