@@ -24,6 +24,7 @@ __all__ = [
     "group_convolution_matrix",
     "require_odd_dim",
     "standardize",
+    "centring_statistics",
 ]
 
 _NORM_EPS = 1e-7
@@ -41,12 +42,20 @@ def standardize(x: torch.Tensor, mean=None, std=None, centring: str = "scalar") 
 
     x: (B, N).  ``mean``/``std`` given: use them (e.g. the training set's) instead.
     """
+    if mean is None or std is None:
+        m, s = centring_statistics(x, centring)
+        mean = m if mean is None else mean
+        std = s if std is None else std
+    return (x - mean) / std
+
+
+def centring_statistics(x: torch.Tensor, centring: str = "scalar") -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean :func:`standardize` subtracts (a scalar, or (1, N) per component) and the
+    scalar root-mean-square of x minus it.  x: (B, N)."""
     if centring == "scalar":
-        m = x.mean() if mean is None else mean
-        s = x.std(unbiased=False) if std is None else std
-        return (x - m) / s
-    xc = x - (x.mean(0, keepdim=True) if mean is None else mean)
-    return xc / (xc.pow(2).mean().sqrt() if std is None else std)
+        return x.mean(), x.std(unbiased=False)
+    mean = x.mean(0, keepdim=True)
+    return mean, (x - mean).pow(2).mean().sqrt()
 
 
 def require_odd_dim(dim: int) -> None:

@@ -24,7 +24,7 @@ import torch
 from .analysis import padding_embedding
 from .config import LensConfig
 from .estimators import MarginalMixture, MaskedConditional
-from .group_conv import group_convolution_matrix, standardize
+from .group_conv import centring_statistics, group_convolution_matrix, standardize
 from .losses import estimator_loss, model_loss
 
 __all__ = [
@@ -118,13 +118,7 @@ def held_out_objective(
     if B % N or len(X_eval) < B or len(X_train) < B:
         raise ValueError(f"batch_size {B} must be a multiple of N = {N} and at most the sample counts")
     psi = np.asarray(psi, np.float64) / np.linalg.norm(psi)
-    Xt = torch.as_tensor(np.asarray(X_train), dtype=torch.float64)
-    if config.centring == "scalar":
-        mean = Xt.mean()
-        std = Xt.std(unbiased=False)
-    else:
-        mean = Xt.mean(0, keepdim=True)
-        std = (Xt - mean).pow(2).mean().sqrt()
+    mean, std = centring_statistics(torch.as_tensor(np.asarray(X_train), dtype=torch.float64), config.centring)
     y_train = _lift(G_big, psi, X_train, P, config.centring, mean, std)
     y_eval = _lift(G_big, psi, X_eval, P, config.centring, mean, std)
     rng = torch.Generator().manual_seed(int(seed))
