@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .config import LensConfig, get_profile
-from .group_conv import require_odd_dim, standardize
+from .group_conv import centring_statistics, require_odd_dim, standardize
 from .losses import model_loss
 from .train import Trainer, resolve_device
 
@@ -54,9 +54,8 @@ def check_samples(X, name: str = "X", dim: int | None = None) -> np.ndarray:
 def _centring_statistics(X: np.ndarray, centring: str) -> tuple:
     """The training set's mean (a float, or an (N,) array for ``"component"``) and the scalar
     root-mean-square of X minus that mean, as :func:`symlens.group_conv.standardize` uses."""
-    X = X.astype(np.float64)
-    mean = X.mean() if centring == "scalar" else X.mean(0)
-    return (float(mean) if np.ndim(mean) == 0 else mean), float(np.sqrt(np.mean((X - mean) ** 2)))
+    mean, std = centring_statistics(torch.from_numpy(X.astype(np.float64)), centring)
+    return (float(mean) if centring == "scalar" else mean.squeeze(0).numpy()), float(std)
 
 
 class SymmetryLens:
