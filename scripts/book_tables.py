@@ -27,9 +27,7 @@ import numpy as np
 
 from symlens.io import repo_root
 from symlens.plotting import markdown_table
-
-#: Profiles from the least to the most faithful; the status uses the best one that has a run.
-PROFILE_ORDER = ("smoke", "cpu", "fast", "paper")
+from symlens.results import PROFILE_ORDER  # least to most faithful; the status uses the best one with a run
 
 #: The thresholds of the verdicts (the paper's own Table 2 numbers could not be recovered, so
 #: "close to the true generator" is given a number here).

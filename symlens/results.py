@@ -41,6 +41,10 @@ __all__ = [
     "training_dataset",
     "evaluation_dataset",
     "describe_provenance",
+    "PROFILE_ORDER",
+    "evidence_roots",
+    "best_saved",
+    "saved_restarts",
 ]
 
 RESULTS_ENV = "SYMLENS_RESULTS_DIR"
@@ -160,6 +164,54 @@ def training_dataset(run: dict) -> Dataset:
 def evaluation_dataset(dataset: str, seed: int, n_samples: int) -> Dataset:
     """Held-out samples of ``dataset`` (data seed ``EVAL_SEED_OFFSET + seed``)."""
     return held_out_dataset(dataset, n_samples, seed)
+
+
+#: Profiles from the least to the most faithful: where several have saved results, the book
+#: and the claims ledger show the most faithful one ("best evidence").
+PROFILE_ORDER = ("smoke", "cpu", "fast", "paper")
+
+
+def evidence_roots() -> list[Path]:
+    """The results trees that hold evidence, in order of preference: :func:`results_root`
+    (this session's results, e.g. nbval's temporary folder) and the committed ``results/``."""
+    roots = [results_root(), (repo_root() / "results").resolve()]
+    return [r for i, r in enumerate(roots) if r not in roots[:i]]
+
+
+def _profile_rank(profile: str) -> int:
+    return PROFILE_ORDER.index(profile) if profile in PROFILE_ORDER else -1
+
+
+def best_saved(name: str) -> tuple[str, Path] | None:
+    """``(profile, folder)`` of the most faithful profile (:data:`PROFILE_ORDER`) that has a
+    saved ``<profile>/<name>/metrics.json`` in one of :func:`evidence_roots` (the first root
+    wins between equal profiles), or None when no profile has one."""
+    found = []
+    for i, root in enumerate(evidence_roots()):
+        for m in root.glob(f"*/{name}/metrics.json"):
+            if m.parent.parent.name in PROFILE_ORDER:
+                found.append((_profile_rank(m.parent.parent.name), -i, m.parent))
+    if not found:
+        return None
+    _, _, folder = max(found, key=lambda t: (t[0], t[1]))
+    return folder.parent.name, folder
+
+
+def saved_restarts(root, profile: str, configs: dict) -> dict:
+    """Every saved single run under ``<root>/<profile>/`` whose dataset is a key of ``configs``
+    and whose configuration equals ``configs[dataset]`` (restarts with other seeds, wherever
+    they were saved), as ``{dataset: {seed: cosine similarity}}``."""
+    out: dict = {}
+    for path in sorted((Path(root) / profile).glob("**/metrics.json")):
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        prov, m = saved.get("provenance") or {}, saved.get("metrics") or {}
+        ds = prov.get("dataset")
+        if ds in configs and _plain(saved.get("config")) == _plain(configs[ds]) and "cosine_similarity" in m:
+            out.setdefault(ds, {})[int(prov["seed"])] = float(m["cosine_similarity"])
+    return out
 
 
 def describe_provenance(prov: dict) -> str:

@@ -98,3 +98,40 @@ def test_evaluation_data_is_held_out():
     ev = results.evaluation_dataset("gaussian-translation", 0, 64)
     train = make_dataset("gaussian-translation", 64, seed=0)
     assert ev.X.shape == (64, 33) and not np.array_equal(ev.X, train.X)
+
+
+def _saved_notebook(root, profile, name, config=None, prov=None):
+    d = root / profile / name
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "metrics.json").write_text(json.dumps({"config": config or {}, "metrics": {},
+                                                "provenance": prov or {"profile": profile}}))
+    return d
+
+
+def test_best_saved_prefers_the_most_faithful_profile(root, monkeypatch, tmp_path_factory):
+    committed = tmp_path_factory.mktemp("repo")
+    (committed / "results").mkdir()
+    monkeypatch.setattr(results, "repo_root", lambda: committed)
+    assert results.evidence_roots() == [root.resolve(), (committed / "results").resolve()]
+    assert results.best_saved("05_reconstruction") is None
+    _saved_notebook(root, "smoke", "05_reconstruction")
+    assert results.best_saved("05_reconstruction") == ("smoke", root.resolve() / "smoke" / "05_reconstruction")
+    # a more faithful profile in the committed tree wins over this session's smoke run
+    _saved_notebook(committed / "results", "cpu", "05_reconstruction")
+    _saved_notebook(committed / "results", "scratch", "05_reconstruction")  # not a profile: ignored
+    assert results.best_saved("05_reconstruction")[0] == "cpu"
+    # between equal profiles, this session's results win
+    _saved_notebook(root, "cpu", "05_reconstruction")
+    assert results.best_saved("05_reconstruction") == ("cpu", root.resolve() / "cpu" / "05_reconstruction")
+    assert results.PROFILE_ORDER.index("fast") > results.PROFILE_ORDER.index("cpu")
+
+
+def test_saved_restarts_collects_seeds_with_the_same_configuration(root):
+    cfg = {"batch_size": 8}
+    for rel, seed, c, cos in (("03_accuracy/runs/a/seed0", 0, cfg, 0.9), ("tta/a/seed1", 1, cfg, 0.8),
+                              ("tta/a/seed2-lr", 2, {"batch_size": 16}, 0.1), ("tta/b/seed0", 0, cfg, 0.5)):
+        d = root / "cpu" / rel
+        d.mkdir(parents=True)
+        (d / "metrics.json").write_text(json.dumps({"config": c, "metrics": {"cosine_similarity": cos},
+                                                    "provenance": {"dataset": rel.split("/")[-2], "seed": seed}}))
+    assert results.saved_restarts(root, "cpu", {"a": cfg}) == {"a": {0: 0.9, 1: 0.8}}
