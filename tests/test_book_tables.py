@@ -114,3 +114,14 @@ def test_without_runs_nothing_is_claimed(bt, tmp_path):
     rows, best = bt.status_rows(tmp_path)
     assert rows == [] and best is None
     assert "no trained run" in bt.status_page(tmp_path, tmp_path)
+
+
+def test_method_diagram_is_drawn(tmp_path):
+    """scripts/method_diagram.py draws the Method page's figure (and the page shows it)."""
+    spec = importlib.util.spec_from_file_location("method_diagram", REPO / "scripts" / "method_diagram.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    path = mod.draw(tmp_path / "method_diagram.png", dpi=50)
+    assert path.stat().st_size > 10_000
+    assert mod.OUT == REPO / "book" / "_generated" / "method_diagram.png" and mod.OUT.exists()
+    assert "_generated/method_diagram.png" in (REPO / "book" / "method.md").read_text()
