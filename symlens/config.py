@@ -94,6 +94,11 @@ class LensConfig:
     filter_norm: str = "free"
     # τ of eq. 18 runs from 0 (faithful) or from tau_start to 1: the rank window starts open
     tau_start: float = 0.0
+    # the clock τ is read from: "lr" weights each step by the model learning rate (eq. 18,
+    # faithful), so with a decaying rate the early half of τ passes in the first quarter of
+    # the steps; "steps" makes τ linear in the step count, so the rank window opens at an
+    # even pace
+    tau_clock: str = "lr"
     # estimators (spec §1.11)
     n_kernels: int = 4
     hidden: int | None = None  # conditional MLP width H; None -> 16 N (528 for N = 33)
@@ -129,6 +134,8 @@ class LensConfig:
             raise ValueError(f"unknown centring {self.centring!r}; choose one of {CENTRINGS}")
         if not 0.0 <= self.tau_start < 1.0:
             raise ValueError(f"tau_start must lie in [0, 1), got {self.tau_start!r}")
+        if self.tau_clock not in TAU_CLOCKS:
+            raise ValueError(f"unknown tau_clock {self.tau_clock!r}; choose one of {TAU_CLOCKS}")
         if self.filter_norm not in FILTER_NORMS:
             raise ValueError(f"unknown filter_norm {self.filter_norm!r}; choose one of {FILTER_NORMS}")
 
@@ -160,14 +167,15 @@ class LensConfig:
 
 CENTRINGS = ("scalar", "component")
 FILTER_NORMS = ("free", "unit")
+TAU_CLOCKS = ("lr", "steps")
 
 #: Named recipes: settings of the options that change the method (not its size).
 #: ``"faithful"`` is the authors' method; ``"symlens"`` is the best recipe the convergence
 #: study found (book: differences page, convergence page), the default of
 #: :class:`~symlens.lens.SymmetryLens` for a named profile.
 RECIPES: dict[str, dict] = {
-    "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0),
-    "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0),
+    "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr"),
+    "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr"),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}

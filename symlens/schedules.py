@@ -31,17 +31,21 @@ def learning_rate(cfg: LensConfig, initial: float, step: int) -> float:
 
 
 def training_time(cfg: LensConfig, step: int) -> float:
-    """τ after step ``step`` (0-based): Σ_{s'<=step} lr(s') / Σ_all lr (eq. 18), in (0, 1].
+    """τ after step ``step`` (0-based), in (0, 1].
 
-    The model learning rate weights the steps, as in the authors' code.  With
-    ``cfg.tau_start`` = τ₀ > 0 (not faithful) the same clock is mapped onto [τ₀, 1]: training
-    starts with the rank window already open to τ₀.
+    ``cfg.tau_clock == "lr"`` (faithful, eq. 18): Σ_{s'<=step} lr(s') / Σ_all lr, the model
+    learning rate weighting the steps, as in the authors' code.  ``"steps"``: (step + 1) /
+    total steps.  With ``cfg.tau_start`` = τ₀ > 0 (not faithful) the clock is mapped onto
+    [τ₀, 1]: training starts with the rank window already open to τ₀.
     """
-    lrs = epoch_learning_rates(1.0, cfg.lr_decay, cfg.epochs)
-    spe = cfg.steps_per_epoch
-    epoch = min(step // spe, cfg.epochs - 1)
-    done = lrs[:epoch].sum() * spe + (step - epoch * spe + 1) * lrs[epoch]
-    tau = min(done / (lrs.sum() * spe), 1.0)
+    if cfg.tau_clock == "steps":
+        tau = min((step + 1) / cfg.total_steps, 1.0)
+    else:
+        lrs = epoch_learning_rates(1.0, cfg.lr_decay, cfg.epochs)
+        spe = cfg.steps_per_epoch
+        epoch = min(step // spe, cfg.epochs - 1)
+        done = lrs[:epoch].sum() * spe + (step - epoch * spe + 1) * lrs[epoch]
+        tau = min(done / (lrs.sum() * spe), 1.0)
     if cfg.tau_start:
         tau = cfg.tau_start + (1.0 - cfg.tau_start) * tau
     return float(tau)

@@ -65,7 +65,8 @@ def test_recipes_select_method_options_and_a_config_is_taken_as_it_is():
     for key, value in RECIPES["symlens"].items():
         assert getattr(default.config, key) == value
     faithful = SymmetryLens("smoke", progress=False, recipe="faithful")
-    assert (faithful.config.centring, faithful.config.filter_norm, faithful.config.tau_start) == ("scalar", "free", 0.0)
+    assert (faithful.config.centring, faithful.config.filter_norm, faithful.config.tau_start,
+            faithful.config.tau_clock) == ("scalar", "free", 0.0, "lr")
     assert faithful.config == get_profile("smoke")  # profiles themselves are faithful
     # an explicit override wins over the recipe; a LensConfig is not re-dressed
     assert SymmetryLens("smoke", progress=False, centring="scalar").config.centring == "scalar"

@@ -78,6 +78,18 @@ def test_tau_start_maps_the_clock_onto_the_remaining_interval():
         _cfg(tau_start=1.0)
 
 
+def test_steps_clock_is_linear_in_steps_whatever_the_decay():
+    # with lr decaying 10x, the faithful clock passes τ = 0.5 at ~26 % of the steps
+    # ((1 - 10^-f) / 0.9 = 0.5 -> f = 0.26); the steps clock at exactly half of them
+    lr_clock = _cfg(epochs=100, steps_per_epoch=10, lr_decay=0.1)
+    steps_clock = _cfg(epochs=100, steps_per_epoch=10, lr_decay=0.1, tau_clock="steps")
+    assert training_time(lr_clock, 259) == pytest.approx(0.5, abs=0.01)
+    for s in (0, 259, 499, 999):
+        assert training_time(steps_clock, s) == pytest.approx((s + 1) / 1000, rel=1e-12)
+    with pytest.raises(ValueError, match="tau_clock"):
+        _cfg(tau_clock="wall")
+
+
 def test_filter_noise_schedule():
     cfg = _cfg(filter_noise=0.1, noise_decay_epochs=10.0, steps_per_epoch=100)
     assert filter_noise_std(cfg, 0) == 0.1  # σ₀ at step 0
