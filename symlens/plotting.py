@@ -50,12 +50,12 @@ def _figure(figsize):
     return Figure(figsize=figsize, layout="constrained")
 
 
-def _finish(fig, unused_axes, suptitle: str | None):
-    """Drop the grid cells left empty and set the overall title."""
+def _finish(fig, unused_axes, suptitle: str | None, fontsize: float | None = None):
+    """Drop the grid cells left empty and set the overall title (default size 10)."""
     for ax in unused_axes:
         ax.remove()
     if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
+        fig.suptitle(suptitle, fontsize=10 if fontsize is None else fontsize)
     return fig
 
 
@@ -210,12 +210,20 @@ def history_curves(
     suptitle: str | None = None,
     labels: Mapping[str, str] | None = None,
     panel_size: tuple[float, float] = (3.2, 2.5),
+    titles: Sequence[str | None] | None = None,
+    ylabels: Sequence[str | None] | None = None,
+    xlabel: str | None = None,
+    fontsize: float | None = None,
 ):
     """Training curves: one panel per entry of ``keys`` (a key, or a list of keys drawn
     together), against ``history[x]``.
 
     history: name -> 1-D array of logged values (e.g. the ``history_*`` arrays of a saved
-    run with the prefix removed).  Returns a Figure with ``len(keys)`` axes.
+    run with the prefix removed).  labels: key -> name shown in titles and legends (default
+    the key).  titles, ylabels: one per panel (None: a one-key panel is titled by its label,
+    a panel of several keys gets a legend instead).  xlabel: default ``x``.  fontsize: the
+    size of axis labels (titles one point larger, ticks and legends one smaller); default
+    a compact 8.  Returns a Figure with ``len(keys)`` axes.
     """
     if x not in history:
         raise KeyError(f"history has no {x!r} column; columns: {sorted(history)}")
@@ -224,23 +232,30 @@ def history_curves(
     groups = [[k] if isinstance(k, str) else list(k) for k in keys]
     if not groups:
         raise ValueError("no curves to draw")
+    titles = list(titles) if titles is not None else [None] * len(groups)
+    ylabels = list(ylabels) if ylabels is not None else [None] * len(groups)
+    if len(titles) != len(groups) or len(ylabels) != len(groups):
+        raise ValueError(f"{len(groups)} panels but {len(titles)} titles and {len(ylabels)} y labels")
+    fs = 8.0 if fontsize is None else float(fontsize)
     ncols = max(1, min(ncols, len(groups)))
     nrows = math.ceil(len(groups) / ncols)
     fig = _figure((panel_size[0] * ncols, panel_size[1] * nrows + (0.3 if suptitle else 0.0)))
     axs = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
-    for ax, group in zip(axs, groups):
+    for ax, group, title, ylabel in zip(axs, groups, titles, ylabels):
         for k in group:
             if k not in history:
                 raise KeyError(f"history has no {k!r} column; columns: {sorted(history)}")
             ax.plot(xs, np.asarray(history[k], dtype=np.float64), marker=".", ms=3, label=labels.get(k, k))
-        ax.set_xlabel(x, fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_xlabel(xlabel or x, fontsize=fs)
+        if ylabel:
+            ax.set_ylabel(ylabel, fontsize=fs)
+        ax.tick_params(labelsize=fs - 1)
         if len(group) > 1:
-            ax.legend(fontsize=7)
-        else:
-            ax.set_title(labels.get(group[0], group[0]), fontsize=9)
+            ax.legend(fontsize=fs - 1)
+        if title or len(group) == 1:
+            ax.set_title(title or labels.get(group[0], group[0]), fontsize=fs + 1)
         ax.grid(alpha=0.3)
-    return _finish(fig, axs[len(groups):], suptitle)
+    return _finish(fig, axs[len(groups):], suptitle, fontsize=None if fontsize is None else fs + 2)
 
 
 def curve_groups(
@@ -249,23 +264,26 @@ def curve_groups(
     ylabel: str = "cosine similarity",
     title: str | None = None,
     figsize: tuple[float, float] = (7.0, 4.0),
+    fontsize: float | None = None,
 ):
     """Several runs per label, one colour per label: groups maps a label to a list of
-    (x, y) 1-D arrays (e.g. step and cosine similarity of each seed).  Returns a Figure."""
+    (x, y) 1-D arrays (e.g. step and cosine similarity of each seed).  fontsize: the size of
+    the axis labels (default a compact 9).  Returns a Figure."""
     if not groups:
         raise ValueError("no curves to draw")
+    fs = 9.0 if fontsize is None else float(fontsize)
     fig = _figure(figsize)
     ax = fig.subplots()
     for i, (label, runs) in enumerate(groups.items()):
         for j, (x, y) in enumerate(runs):
             ax.plot(np.asarray(x, np.float64), np.asarray(y, np.float64), color=f"C{i % 10}", lw=1.2,
                     alpha=0.85, label=label if j == 0 else None)
-    ax.set_xlabel(xlabel, fontsize=9)
-    ax.set_ylabel(ylabel, fontsize=9)
-    ax.tick_params(labelsize=8)
+    ax.set_xlabel(xlabel, fontsize=fs)
+    ax.set_ylabel(ylabel, fontsize=fs)
+    ax.tick_params(labelsize=fs - 1)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    return _finish(fig, [], title)
+    ax.legend(fontsize=7 if fontsize is None else fs - 1, loc="lower right")
+    return _finish(fig, [], title, fontsize=None if fontsize is None else fs + 1)
 
 
 def sample_plot(

@@ -51,3 +51,29 @@ def test_step_time(extra):
     assert "eager     66" in text
     if extra:
         assert "2 runs" in text
+
+
+def test_plot_curves_strip_and_sweep_labels():
+    """benchmarks/plot_curves.py: the four-panel strip names every quantity and labels every axis."""
+    import importlib.util
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("plot_curves", repo_root() / "benchmarks" / "plot_curves.py")
+    pc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pc)
+    n = 6
+    hist = {k: np.linspace(0, 1, n) for k in ("step", "tau", "cosine_similarity", "rmse", "total", "alignment",
+                                               "uniformity", "resolution", "information")}
+    fig = pc.curve_figure(hist, "title")
+    panels = fig.axes[:4]
+    assert all(ax.get_ylabel() and ax.get_xlabel() == "training step" for ax in panels)
+    shown = [ax.get_title() for ax in panels] + [t.get_text() for ax in panels if ax.get_legend() is not None
+                                                 for t in ax.get_legend().get_texts()]
+    assert shown and not any("_" in text for text in shown)  # no raw names such as cosine_similarity
+    assert "information preservation (eq. 12)" in [t.get_text() for t in panels[3].get_legend().get_texts()]
+    assert fig.axes[4].get_ylabel().startswith("τ")  # the rank window's clock on the total-loss panel
+    base = {"batch_size": 1023, "epochs": 240, "lr_decay": 0.1}
+    assert pc.variant_label("batch_size2046", {**base, "batch_size": 2046}, base) == "batch 1023 → 2046"
+    assert pc.variant_label("baseline", base, base) == "baseline"
+    assert pc.variant_label("x", base, None) == "x"

@@ -88,6 +88,20 @@ def test_history_curves():
         plotting.history_curves(h, keys=["a"], x="time")
 
 
+def test_history_curves_titles_labels_and_fonts():
+    h = {"step": np.arange(5), "a": np.ones(5), "b": np.arange(5.0), "c": -np.arange(5.0)}
+    fig = plotting.history_curves(h, keys=["a", ["b", "c"]], ncols=2, labels={"b": "bee"},
+                                  titles=["A", "B and C"], ylabels=["a value", None], xlabel="training step",
+                                  fontsize=12, suptitle="s")
+    ax0, ax1 = fig.axes
+    assert ax0.get_title() == "A" and ax1.get_title() == "B and C"
+    assert ax0.get_ylabel() == "a value" and ax1.get_ylabel() == "" and ax0.get_xlabel() == "training step"
+    assert ax0.xaxis.label.get_fontsize() == 12 and ax0.title.get_fontsize() == 13
+    assert [t.get_text() for t in ax1.get_legend().get_texts()] == ["bee", "c"]
+    with pytest.raises(ValueError, match="titles"):
+        plotting.history_curves(h, keys=["a"], titles=["x", "y"])
+
+
 def test_curve_groups_one_colour_per_label():
     x = np.arange(4.0)
     fig = plotting.curve_groups({"a": [(x, x), (x, 2 * x)], "b": [(x, -x)]}, title="t")
