@@ -97,9 +97,10 @@ for name in SOURCES:
     ev_profile[name], ev_dir[name] = found
     evidence[name] = json.loads((ev_dir[name] / "metrics.json").read_text())
 display(Markdown(plotting.markdown_table(
-    [{"notebook": name, "profile": f"`{ev_profile[name]}`",
-      "results": f"`results/{ev_profile[name]}/{name}/`",
-      "provenance": results.describe_provenance(evidence[name]["provenance"])} for name in SOURCES])))
+    [{"saved results": f"`results/{ev_profile[name]}/{name}/`", "profile": f"`{ev_profile[name]}`",
+      "commit": evidence[name]["provenance"].get("git"),
+      "machine": f"{evidence[name]['provenance'].get('device')} ({evidence[name]['provenance'].get('hardware')})",
+      "date": str(evidence[name]["provenance"].get("date", ""))[:10]} for name in SOURCES])))
 
 acc, rec, app = (evidence[n]["metrics"] for n in SOURCES)
 runs = acc["runs"]
@@ -265,9 +266,9 @@ src_profiles = sorted({c["profile"] for c in ledger if c["profile"]})
 print(f"profiles {', '.join(src_profiles)}: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
 
 # %% [markdown]
-# The rule behind each verdict:
+# The rule behind each verdict (shown on request):
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 display(Markdown(plotting.markdown_table(ledger, columns=["id", "rule"])))
 
 # %% [markdown]
@@ -282,8 +283,8 @@ display(Markdown(plotting.markdown_table(ledger, columns=["id", "rule"])))
 # - **refuted**: they do not;
 # - **not tested**: the saved results are missing.
 #
-# *Evidence* is the saved file (under `results/`, written by the scripts in `benchmarks/`)
-# and the commits that produced it. The laboratory uses the `cpu` schedule compressed to
+# Each finding names its rule, the saved file it is computed from (under `results/`, written
+# by the scripts in `benchmarks/`) and the commits that produced that file. The laboratory uses the `cpu` schedule compressed to
 # 3 000 steps (6 000 where the schedule is studied); a finding with one or two seeds says so.
 
 # %% tags=["hide-input"]
@@ -545,15 +546,11 @@ finding("C8", f"At N = 33 a longer schedule lifts the `symlens` recipe to cos â‰
         ["cpu/recipe/gaussian-dst/seed0", "fast/recipe/gaussian-dst/seed0"], _n33,
         f"confirmed if the longer run reaches {COS_TARGET}; partly if it improves on the shorter one")
 
-display(Markdown(plotting.markdown_table(findings, columns=["id", "finding", "measured", "verdict", "evidence"])))
+display(Markdown("\n\n".join(
+    f"**{f['id']} Â· {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
+    f"- *evidence:* {f['evidence']}" for f in findings)))
 finding_counts = {v: sum(f["verdict"] == v for f in findings) for v in ("confirmed", "partly", "refuted", "not tested")}
 print(", ".join(f"{n} {v}" for v, n in finding_counts.items()))
-
-# %% [markdown]
-# The rule behind each finding's verdict:
-
-# %% tags=["hide-input"]
-display(Markdown(plotting.markdown_table(findings, columns=["id", "rule"])))
 
 # %% [markdown]
 # ## Where the paper, the authors' code and this companion differ
