@@ -21,8 +21,8 @@ import numpy as np
 
 OUT = Path(__file__).resolve().parents[1] / "book" / "_generated" / "method_diagram.png"
 
-# colours: the learned model, the loss, the estimators, the gradient
-C_MODEL, C_LOSS, C_EST, C_GRAD = "#fde7c8", "#e3f1de", "#ece4f3", "#a04000"
+# colours: the learned model, the loss terms, the gradient
+C_MODEL, C_LOSS, C_GRAD = "#fde7c8", "#e3f1de", "#a04000"
 EDGE = "#333333"
 
 
@@ -55,97 +55,97 @@ def _vector(ax, x, y0, y1, values, cmap, label):
 
 
 def draw(path: Path = OUT, dpi: int = 150) -> Path:
+    """Draw the diagram into ``path`` (PNG); 9.2 × 10.4 inches, so that its text stays readable
+    at the width of a book page."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    fig = plt.figure(figsize=(13.5, 7.2))
+    fig = plt.figure(figsize=(9.2, 10.4))
     ax = fig.add_axes([0, 0, 1, 1])
-    ax.set_xlim(0, 135)
-    ax.set_ylim(0, 72)
+    ax.set_xlim(0, 92)
+    ax.set_ylim(0, 104)
     ax.axis("off")
     cmap = plt.get_cmap("RdBu_r")
     rng = np.random.default_rng(3)
-
-    # ---- x: one data sample
     n = 11
-    x_vals = 0.5 + 0.35 * np.tanh(rng.normal(size=n))
-    _vector(ax, 7, 24, 50, x_vals, cmap, r"$x \in \mathbb{R}^N$")
-    ax.text(8.6, 53, "data sample\n(eq. 4)", ha="center", va="bottom", fontsize=11.5)
 
-    # ---- the group convolution K (eq. 5)
-    kx, ky, kw, kh = 17, 17, 45, 39
+    # ---- what K is made of: G (eq. 6) and psi (eqs. 20-21)
+    _box(ax, 13, 93, 30, 9.5, C_MODEL,
+         "generator (eq. 6)\n" + r"$G = \exp\left(\frac{1}{2}(A - A^{\top})\right)$", size=12.5)
+    _box(ax, 47, 93, 30, 9.5, C_MODEL,
+         "filter (eqs. 20–21)\n" + r"$\hat\psi = \tilde\psi / \Vert\tilde\psi\Vert$,  "
+         r"$\tilde\psi = \psi + \sigma(t)\,\varepsilon$", size=12.5)
+    _arrow(ax, (28, 92.7), (28, 88.3))
+    _arrow(ax, (62, 92.7), (62, 88.3))
+
+    # ---- x -> the group convolution K (eq. 5) -> y
+    _vector(ax, 2.2, 58, 84, 0.5 + 0.35 * np.tanh(rng.normal(size=n)), cmap, r"$x \in \mathbb{R}^N$")
+    ax.text(3.8, 86.5, "data\nsample", ha="center", va="bottom", fontsize=12)
+    kx, ky, kw, kh = 12, 52, 66, 36
     _box(ax, kx, ky, kw, kh, C_MODEL)
     ax.text(kx + kw / 2, ky + kh - 2.6, r"group convolution $K$ (eq. 5)", ha="center", va="center",
-            fontsize=13.5, weight="bold")
-    ax.text(kx + kw / 2, ky + kh - 6.8, r"row $n$:  $K_{n,:} = \hat\psi^{\top} G^{\,k_n}$,   "
-            r"$k_n = n - \frac{N-1}{2}$", ha="center", va="center", fontsize=12.5)
-    powers = [-2, -1, 0, 1, 2]
-    ncell, cw = 13, 1.9
-    strip_x = kx + 16
+            fontsize=14, weight="bold")
+    ax.text(kx + kw / 2, ky + kh - 7.0, r"row $n$:  $K_{n,:} = \hat\psi^{\top} G^{\,k_n}$,   "
+            r"$k_n = n - \frac{N-1}{2}$", ha="center", va="center", fontsize=13)
+    ncell, cw = 13, 2.6
+    strip_x = kx + 21
     grid = np.arange(ncell)
-    for r, k in enumerate(powers):
-        yy = ky + kh - 14.5 - r * 5.0
+    for r, k in enumerate([-2, -1, 0, 1, 2]):
+        yy = ky + kh - 14.0 - r * 4.3
         label = r"$\hat\psi^{\top}$" if k == 0 else rf"$\hat\psi^{{\top}} G^{{{k}}}$"
         ax.text(strip_x - 1.5, yy + 1.0, label, ha="right", va="center", fontsize=13)
         bump = np.exp(-0.5 * ((grid - (ncell // 2 + k)) / 0.9) ** 2)
         for j, v in enumerate(bump):
-            ax.add_patch(Rectangle((strip_x + j * cw, yy), cw, 2.0, facecolor=cmap(0.5 + 0.48 * v),
+            ax.add_patch(Rectangle((strip_x + j * cw, yy), cw, 2.2, facecolor=cmap(0.5 + 0.48 * v),
                                    edgecolor="#bbbbbb", linewidth=0.5))
-    ax.text(strip_x + ncell * cw / 2, ky + kh - 10.2, r"$\vdots$", ha="center", va="center", fontsize=12)
-    ax.text(strip_x + ncell * cw / 2, ky + 2.6, r"$\vdots$", ha="center", va="center", fontsize=12)
+    ax.text(strip_x + ncell * cw / 2, ky + kh - 10.3, r"$\vdots$", ha="center", va="center", fontsize=12)
+    ax.text(strip_x + ncell * cw / 2, ky + 2.4, r"$\vdots$", ha="center", va="center", fontsize=12)
+    _arrow(ax, (5.6, 71), (11.7, 71))
+    _arrow(ax, (78.3, 71), (83.6, 71))
+    _vector(ax, 84, 58, 84, 0.5 + 0.45 * np.exp(-0.5 * ((np.arange(n) - 5) / 1.6) ** 2), cmap, "")
+    ax.text(85.6, 86.5, "repre-\nsentation", ha="center", va="bottom", fontsize=12)
+    ax.text(85.6, 56.2, r"$y = Kx$", ha="center", va="top", fontsize=13)
 
-    # ---- what K is made of: G (eq. 6) and psi (eqs. 20-21)
-    _box(ax, 17, 60.5, 21, 9.0, C_MODEL, "generator (eq. 6)\n" + r"$G = \exp\left(\frac{1}{2}(A - A^{\top})\right)$",
-         size=12)
-    _box(ax, 41, 60.5, 21, 9.0, C_MODEL,
-         "filter (eqs. 20–21)\n" + r"$\hat\psi = \tilde\psi / \Vert\tilde\psi\Vert$, "
-         r"$\tilde\psi = \psi + \sigma(t)\,\varepsilon$", size=12)
-    _arrow(ax, (27.5, 60.2), (27.5, 56.3))
-    _arrow(ax, (51.5, 60.2), (51.5, 56.3))
-
-    # ---- x -> K -> y
-    _arrow(ax, (10.6, 37), (16.7, 37))
-    y_vals = 0.5 + 0.45 * np.exp(-0.5 * ((np.arange(n) - 5) / 1.6) ** 2)
-    _arrow(ax, (62.3, 37), (68.6, 37))
-    _vector(ax, 69, 24, 50, y_vals, cmap, r"$y = K\,x$")
-    ax.text(70.6, 53, "representation\n(the symmetry acts\nas a shift of $i$)", ha="center", va="bottom",
-            fontsize=11.5)
-
-    # ---- the four loss terms
-    lx, lw, lh = 81, 52, 7.6
+    # ---- the four loss terms, fed by y
     terms = [
         ("alignment (eq. 9)", r"$\mathcal{L}_{\mathrm{align}} = -\mathrm{mean}_i\,\hat\rho(y_i, y_{i+1})$"),
         ("uniformity (eqs. 7–8)", r"$\mathcal{L}_{\mathrm{unif}}$: law of $(y_i, y_j)$ = law of $(y_{i+1}, y_{j+1})$"),
         ("resolution (eqs. 10–11)", r"$\mathcal{L}_{\mathrm{res}} = \mathrm{mean}_i\,\hat H(y_i) - \hat H_r(y)$"),
         ("information preservation (eq. 12)", r"$\mathcal{L}_{\mathrm{info}} = -\hat H_r(y)$"),
     ]
+    lx, lw, lh = 12, 66, 6.6
+    mids = []
     for i, (name, formula) in enumerate(terms):
-        y0 = 59.5 - i * 10.4
+        y0 = 42.5 - i * 8.2
         _box(ax, lx, y0, lw, lh, C_LOSS)
-        ax.text(lx + 1.2, y0 + lh - 2.1, name, ha="left", va="center", fontsize=12.5, weight="bold")
-        ax.text(lx + 1.2, y0 + 2.3, formula, ha="left", va="center", fontsize=12.5)
-        _arrow(ax, (72.8, 37), (lx - 0.5, y0 + lh / 2))
+        ax.text(lx + 1.2, y0 + lh - 1.9, name, ha="left", va="center", fontsize=12.5, weight="bold")
+        ax.text(lx + 1.2, y0 + 2.0, formula, ha="left", va="center", fontsize=12.5)
+        mids.append(y0 + lh / 2)
+    bus = 85.6
+    ax.plot([bus, bus], [51.8, mids[-1]], color=EDGE, lw=1.6)
+    for m in mids:
+        _arrow(ax, (bus, m), (lx + lw + 0.4, m))
 
-    # ---- total loss (eq. 13) and the gradient back to G and psi
-    _box(ax, lx, 3.5, lw, 9.5, "#f6f6f6",
-         "total loss (eq. 13)\n" + r"$\mathcal{L} = \alpha\,\mathcal{L}_{\mathrm{align}} + \beta\,\mathcal{L}_{\mathrm{unif}}"
-         r" + \gamma\,\mathcal{L}_{\mathrm{res}} + \delta\,\mathcal{L}_{\mathrm{info}}$", size=13)
-    _arrow(ax, (lx + lw / 2, 28.6), (lx + lw / 2, 13.6))
-    _arrow(ax, (lx - 0.6, 10.0), (62.4, 18.5), ls="--", color=C_GRAD, lw=1.8, rad=-0.2)
-    ax.text(71.5, 16.4, r"$\nabla\mathcal{L}$ trains $A$ and $\psi$" "\n(eqs. 18–21)", ha="center",
-            va="center", fontsize=11, color=C_GRAD)
+    # ---- total loss (eq. 13), and its gradient back to G and psi
+    _box(ax, lx, 6.5, lw, 7.2, "#f6f6f6",
+         "total loss (eq. 13):  " + r"$\mathcal{L} = \alpha\,\mathcal{L}_{\mathrm{align}} + \beta\,"
+         r"\mathcal{L}_{\mathrm{unif}} + \gamma\,\mathcal{L}_{\mathrm{res}} + \delta\,\mathcal{L}_{\mathrm{info}}$",
+         size=12.5)
+    _arrow(ax, (lx + lw / 2, mids[-1] - lh / 2 - 0.3), (lx + lw / 2, 14.1))
+    ax.plot([lx - 0.6, 6.5, 6.5], [10.1, 10.1, 51.0], color=C_GRAD, ls="--", lw=1.8)
+    _arrow(ax, (6.5, 51.0), (11.6, 54.5), ls="--", color=C_GRAD, lw=1.8)
+    ax.text(4.0, 32, r"$\nabla\mathcal{L}$ trains $A$ and $\psi$ (eqs. 18–21)", rotation=90, ha="center",
+            va="center", fontsize=11.5, color=C_GRAD)
 
     # ---- the estimators and the entropy behind the loss terms
-    _box(ax, 3, 1.5, 60, 12.0, C_EST)
-    ax.text(4.2, 11.0, "behind the loss terms", ha="left", va="center", fontsize=12, weight="bold")
-    ax.text(4.2, 7.1, r"density estimators, trained alongside on their own likelihood: marginal $\hat p_i$"
-            "\n" r"(eqs. 27–28), conditional $\hat q(y_j \mid y_i)$ (eqs. 29–30) $\rightarrow$ uniformity, resolution",
-            ha="left", va="center", fontsize=11, linespacing=1.4)
-    ax.text(4.2, 3.3, r"low-rank Gaussian entropy $\hat H_r$ with rank window $r/N = \tau$ (eqs. 14–19)"
-            r" $\rightarrow$ resolution, information", ha="left", va="center", fontsize=11)
+    ax.text(2, 3.6, r"behind the terms: density estimators $\hat p_i$ (eqs. 27–28) and $\hat q(y_j \mid y_i)$ "
+            r"(eqs. 29–30), fitted on their own likelihood;", ha="left", va="center", fontsize=10.5,
+            color="#5b3f7a")
+    ax.text(2, 1.2, r"the low-rank Gaussian entropy $\hat H_r$ counts a rank $r/N = \tau$ that grows with the "
+            r"training time (eqs. 14–19)", ha="left", va="center", fontsize=10.5, color="#5b3f7a")
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
