@@ -56,10 +56,10 @@ def curve_figure(hist: dict, title: str):
     terms = [k for k in ("alignment", "uniformity", "resolution", "information") if k in hist]
     fig = plotting.history_curves(
         hist, ["cosine_similarity", "rmse", "total", terms], x="step", ncols=2, suptitle=title, labels=LABELS,
-        titles=["cosine similarity to the true generator", "RMSE to the true generator",
-                "total loss and the clock τ of the rank window", "loss terms (before the weights α, β, γ, δ)"],
+        titles=["learned G against the true G", "learned G against the true G", "total loss and τ",
+                "loss terms (before α, β, γ, δ)"],
         ylabels=["cosine similarity", "RMSE", "total loss (eq. 13)", "loss term"],
-        xlabel="training step", fontsize=12, panel_size=(6.2, 3.9),
+        xlabel="training step", fontsize=12, panel_size=(4.9, 3.6),
     )
     if "tau" in hist:  # the rank window's clock on a second axis of the total-loss panel
         ax = fig.axes[2]
@@ -69,7 +69,7 @@ def curve_figure(hist: dict, title: str):
         ax2.set_ylabel("τ (eq. 18)", fontsize=12, color="0.35")
         ax2.tick_params(labelsize=11, colors="0.35")
         lines = ax.get_lines() + ax2.get_lines()
-        ax.legend(lines, ["total loss", "training time τ (right axis)"], fontsize=11, loc="lower right")
+        ax.legend(lines, ["total loss", "τ (right axis)"], fontsize=11, loc="lower right")
     return fig
 
 
