@@ -57,7 +57,8 @@ class BatchedTrainer:
         if not seeds:
             raise ValueError("BatchedTrainer needs at least one seed")
         self.config, self.dim, self.device = config, dim, resolve_device(device)
-        self.trainers = [Trainer(config, dim, seed=s, device=self.device) for s in seeds]
+        # vmap needs the plain autograd path (symlens.fused's hand-written passes are not batched)
+        self.trainers = [Trainer(config, dim, seed=s, device=self.device, reference=True) for s in seeds]
         self._template = self.trainers[0].system
         named = [dict(t.system.named_parameters()) for t in self.trainers]
         self.params = {k: torch.stack([d[k].detach() for d in named]).requires_grad_() for k in named[0]}

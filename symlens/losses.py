@@ -15,6 +15,7 @@ import torch
 
 from .config import LossConfig
 from .entropy import low_rank_entropy
+from . import fused as _fused
 from .estimators import MarginalMixture, MaskedConditional
 
 __all__ = [
@@ -46,13 +47,19 @@ def marginal_uniformity(y: torch.Tensor, marginal: MarginalMixture) -> torch.Ten
     """reg1: (1/N) Σ_i avg_{j = i±1 in range} max(0, mean_b[log p̂_i(y_i) - log p̂_j(y_i)])
     (marginal half of eqs. 7-8).  The estimator is not moved by this term.
     """
-    N = y.shape[1]
     own = marginal.log_prob(y, detach_params=True).mean(0)
+    shifted = {s: marginal.log_prob(y, shift=s, detach_params=True).mean(0) for s in (-1, 1)}
+    return marginal_uniformity_from_means(own, shifted)
+
+
+def marginal_uniformity_from_means(own: torch.Tensor, shifted: dict) -> torch.Tensor:
+    """reg1 from the batch means of log p̂_i(y_i) (``own``, (N,)) and of log p̂_{i+s}(y_i)
+    (``shifted[s]``, s = ±1)."""
+    N = own.shape[0]
     kl, count = torch.zeros_like(own), torch.zeros_like(own)
     for s in (-1, 1):
-        valid = _in_range(torch.arange(N, device=y.device) + s, N).to(own.dtype)
-        other = marginal.log_prob(y, shift=s, detach_params=True).mean(0)
-        kl = kl + valid * torch.relu(own - other)
+        valid = _in_range(torch.arange(N, device=own.device) + s, N).to(own.dtype)
+        kl = kl + valid * torch.relu(own - shifted[s])
         count = count + valid
     return (kl / count.clamp_min(1)).mean()
 
@@ -66,14 +73,20 @@ def conditional_uniformity(y: torch.Tensor, conditional: MaskedConditional) -> t
     k + s), as in the authors' masking.  Pairs without any valid shift, (0, N-1) and
     (N-1, 0), are left out of the mean.
     """
-    N = y.shape[1]
     own = conditional.pair_means(y, 0, detach_params=True)  # (N, N): [k, j]
-    idx = torch.arange(N, device=y.device)
+    shifted = {s: conditional.pair_means(y, s, detach_params=True) for s in (-1, 1)}  # [k+s, j+s]
+    return conditional_uniformity_from_means(own, shifted)
+
+
+def conditional_uniformity_from_means(own: torch.Tensor, shifted: dict) -> torch.Tensor:
+    """reg2 from the pair means at shift 0 (``own``, (N, N)) and at s = ±1 (``shifted[s]``,
+    indexed [k+s, j+s] as :meth:`MaskedConditional.pair_means` returns them)."""
+    N = own.shape[0]
+    idx = torch.arange(N, device=own.device)
     off_diag = (idx[:, None] != idx[None, :]).to(own.dtype)
     kl, count = torch.zeros_like(own), torch.zeros_like(own)
     for s in (-1, 1):
-        shifted = conditional.pair_means(y, s, detach_params=True)  # [k+s, j+s]
-        aligned = torch.roll(shifted, shifts=(-s, -s), dims=(0, 1))  # [k, j]
+        aligned = torch.roll(shifted[s], shifts=(-s, -s), dims=(0, 1))  # [k, j]
         valid = (_in_range(idx + s, N)[:, None] & _in_range(idx + s, N)[None, :]).to(own.dtype)
         kl = kl + valid * torch.relu(own - aligned)
         count = count + valid
@@ -124,11 +137,24 @@ def model_loss(
     conditional: MaskedConditional,
     tau: float,
     cfg: LossConfig,
+    fused: bool = False,
 ) -> ModelLoss:
-    """Eq. 13 on the lifted batch y (B, N) at training time τ; estimators held fixed."""
+    """Eq. 13 on the lifted batch y (B, N) at training time τ; estimators held fixed.
+
+    ``fused=True`` evaluates the estimators with :mod:`symlens.fused` (chunked, hand-written
+    backward passes): the same terms and gradients, faster on a CPU.
+    """
     align = alignment_loss(y)
-    unif, reg1, reg2 = uniformity_loss(y, marginal, conditional, cfg.uniformity_scale)
-    marg = marginal.entropies(y, detach_params=True)
+    if fused:
+        shifts = (0, -1, 1)
+        own, *others = _fused.marginal_log_prob(marginal, y, shifts, detach_params=True).mean(1)
+        reg1 = marginal_uniformity_from_means(own, dict(zip(shifts[1:], others)))
+        pair0, *pairs = _fused.conditional_pair_means(conditional, y, shifts)
+        reg2 = conditional_uniformity_from_means(pair0, dict(zip(shifts[1:], pairs)))
+        unif, marg = cfg.uniformity_scale * (reg1 + reg2), -own
+    else:
+        unif, reg1, reg2 = uniformity_loss(y, marginal, conditional, cfg.uniformity_scale)
+        marg = marginal.entropies(y, detach_params=True)
     joint = low_rank_entropy(y, tau, cfg.gain).to(y.dtype)
     res = resolution_loss(marg, joint)
     info = information_loss(joint)
@@ -137,17 +163,24 @@ def model_loss(
 
 
 def estimator_loss(
-    y: torch.Tensor, marginal: MarginalMixture, conditional: MaskedConditional, l2: float
+    y: torch.Tensor, marginal: MarginalMixture, conditional: MaskedConditional, l2: float,
+    fused: bool = False,
 ) -> torch.Tensor:
     """Maximum-likelihood loss of both estimators on a detached y (B, N) (spec §1.9):
     mean_i Ĥ_PE(y_i) + mean_{k≠j} (-mean log q̂_{k,j}(y_j|y_k)) + l2 Σ ‖W‖_F.
+
+    ``fused=True``: the same loss and gradients through :mod:`symlens.fused`.
     """
     y = y.detach()
     N = y.shape[1]
-    marg = marginal.entropies(y).mean()
-    pair = conditional.pair_means(y)
-    off = ~torch.eye(N, dtype=torch.bool, device=y.device)
-    cond = -pair[off].mean()
+    if fused:
+        marg = -_fused.marginal_log_prob(marginal, y).mean()
+        cond = _fused.conditional_likelihood(conditional, y)
+    else:
+        marg = marginal.entropies(y).mean()
+        pair = conditional.pair_means(y)
+        off = ~torch.eye(N, dtype=torch.bool, device=y.device)
+        cond = -pair[off].mean()
     return marg + cond + l2 * conditional.weight_penalty()
 
 

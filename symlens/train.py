@@ -54,10 +54,16 @@ class LensSystem(nn.Module):
     """The model subsystem (generator + filter) and the two estimators, as one module whose
     forward computes both subsystems' losses.  One module so that many independent systems
     can be stacked and evaluated with ``torch.func`` (see :mod:`symlens.batched`).
+
+    ``reference=False`` (the default) evaluates the estimators through :mod:`symlens.fused`
+    (chunked passes with hand-written backward passes: same losses and gradients, several
+    times faster on a CPU); ``reference=True`` is the plain autograd path, which
+    ``torch.compile`` and ``torch.func.vmap`` (stacked fits) use.
     """
 
-    def __init__(self, config: LensConfig, dim: int, rng: torch.Generator):
+    def __init__(self, config: LensConfig, dim: int, rng: torch.Generator, reference: bool = False):
         super().__init__()
+        self.reference = reference
         self.loss_config = config.loss
         self.model = GroupConvolution(
             dim, config.resolved_padding(dim), config.init_std, rng, centring=config.centring
@@ -71,11 +77,12 @@ class LensSystem(nn.Module):
         x: (B, N); noise_*: (N,) filter noise; tau: scalar tensor.  Returns (the
         :class:`~symlens.losses.ModelLoss` fields as a tuple of scalars, estimator loss).
         """
+        fused = not self.reference
         y = self.model(x, noise_model)
-        terms = model_loss(y, self.marginal, self.conditional, tau, self.loss_config)
+        terms = model_loss(y, self.marginal, self.conditional, tau, self.loss_config, fused=fused)
         with torch.no_grad():
             y_est = self.model(x, noise_est)
-        est = estimator_loss(y_est, self.marginal, self.conditional, self.loss_config.estimator_l2)
+        est = estimator_loss(y_est, self.marginal, self.conditional, self.loss_config.estimator_l2, fused=fused)
         return tuple(terms.__dict__.values()), est
 
 
@@ -88,13 +95,15 @@ class Trainer:
     dim : N, the data dimension (odd).
     seed : seeds every random stream of the run.
     device : torch device; the data must be moved there by :meth:`fit`.
+    reference : evaluate the losses through the plain autograd path instead of
+        :mod:`symlens.fused` (same mathematics; slower).  ``config.compile`` implies it.
     """
 
-    def __init__(self, config: LensConfig, dim: int, seed: int = 0, device="cpu"):
+    def __init__(self, config: LensConfig, dim: int, seed: int = 0, device="cpu", reference: bool = False):
         self.config, self.dim, self.seed = config, dim, seed
         self.device = resolve_device(device)
         init = torch.Generator().manual_seed(_stream_seed(seed, 0))
-        self.system = LensSystem(config, dim, init).to(self.device)
+        self.system = LensSystem(config, dim, init, reference=reference or config.compile).to(self.device)
         self.model, self.marginal, self.conditional = self.system.model, self.system.marginal, self.system.conditional
         adam = dict(betas=config.adam_betas, eps=config.adam_eps)
         self.opt_model = torch.optim.Adam(self.model.parameters(), lr=config.model_lr, **adam)

@@ -31,12 +31,13 @@ def _shift(n=N):
 
 @pytest.mark.parametrize("options", [{}, {"centring": "component", "filter_norm": "unit"}])
 def test_stacked_fits_equal_independent_fits(options):
-    # ground truth: each seed fitted alone by a plain Trainer on its own data
+    # ground truth: each seed fitted alone by a plain Trainer on its own data, on the plain
+    # autograd path that BatchedTrainer vmaps (the fused path is compared with it in test_fused.py)
     cfg, seeds = _cfg(**options), [0, 5]
     Xs = [_X(10), _X(11)]
     bt = BatchedTrainer(cfg, N, seeds).fit(Xs, [_shift(), None], progress=False)
     for s, X, bt_run in zip(seeds, Xs, bt.trainers):
-        alone = Trainer(cfg, N, seed=s).fit(torch.from_numpy(X), _shift() if s == 0 else None, progress=False)
+        alone = Trainer(cfg, N, seed=s, reference=True).fit(torch.from_numpy(X), _shift() if s == 0 else None, progress=False)
         assert bt_run.step == alone.step == cfg.total_steps
         # float32 summation order differs under vmap, and Adam turns 1e-7 gradient
         # differences into ~1e-5 parameter differences; a mixed-up run (another run's noise,

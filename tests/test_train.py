@@ -100,7 +100,7 @@ def test_train_step_sets_scheduled_learning_rates_and_tau(monkeypatch):
     cfg = _cfg(epochs=3, steps_per_epoch=2, model_lr=1e-2, estimator_lr=1e-1, lr_decay=0.01)
     seen = []
     real = train_mod.model_loss
-    monkeypatch.setattr(train_mod, "model_loss", lambda y, m, c, tau, lc: seen.append(tau) or real(y, m, c, tau, lc))
+    monkeypatch.setattr(train_mod, "model_loss", lambda y, m, c, tau, lc, **k: seen.append(tau) or real(y, m, c, tau, lc, **k))
     tr = Trainer(cfg, N, seed=0)
     x = _X()[: 4 * N]
     for step in range(cfg.total_steps):
