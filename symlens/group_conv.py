@@ -116,11 +116,13 @@ class GroupConvolution(nn.Module):
         self.generator = Generator(dim, padding, init_std, rng)
         self.filter = ResolvingFilter(dim)
 
-    def matrix(self, noise: torch.Tensor | None = None) -> torch.Tensor:
-        """K (N, N), float32; ``noise`` (N,) is added to ψ before normalising."""
-        K = group_convolution_matrix(self.generator.big(), self.filter(noise), self.generator.padding)
+    def matrix(self, noise: torch.Tensor | None = None, big: torch.Tensor | None = None) -> torch.Tensor:
+        """K (N, N), float32; ``noise`` (N,) is added to ψ before normalising.  ``big``: the
+        padded generator exp(skew(A)) if already computed (it does not depend on the noise)."""
+        big = self.generator.big() if big is None else big
+        K = group_convolution_matrix(big, self.filter(noise), self.generator.padding)
         return K.to(self.filter.psi.dtype)
 
-    def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
-        """y = K standardize(x): x (B, N) -> y (B, N)."""
-        return standardize(x, centring=self.centring) @ self.matrix(noise).T
+    def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None, big: torch.Tensor | None = None) -> torch.Tensor:
+        """y = K standardize(x): x (B, N) -> y (B, N); ``big`` as in :meth:`matrix`."""
+        return standardize(x, centring=self.centring) @ self.matrix(noise, big).T

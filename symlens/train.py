@@ -78,10 +78,13 @@ class LensSystem(nn.Module):
         :class:`~symlens.losses.ModelLoss` fields as a tuple of scalars, estimator loss).
         """
         fused = not self.reference
-        y = self.model(x, noise_model)
+        # the fused path computes the generator once for both passes (it does not depend on
+        # the filter noise) and differentiates it through its eigendecomposition
+        big = self.model.generator.big(eig_backward=True) if fused else None
+        y = self.model(x, noise_model, big=big)
         terms = model_loss(y, self.marginal, self.conditional, tau, self.loss_config, fused=fused)
         with torch.no_grad():
-            y_est = self.model(x, noise_est)
+            y_est = self.model(x, noise_est, big=None if big is None else big.detach())
         est = estimator_loss(y_est, self.marginal, self.conditional, self.loss_config.estimator_l2, fused=fused)
         return tuple(terms.__dict__.values()), est
 

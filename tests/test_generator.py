@@ -5,7 +5,7 @@ import pytest
 import scipy.linalg
 import torch
 
-from symlens.generator import Generator, crop, skew
+from symlens.generator import Generator, crop, skew, skew_matrix_exp
 from symlens.testing import assert_orthogonal
 
 
@@ -91,3 +91,23 @@ def test_gradient_reaches_A():
 def test_negative_padding_raises():
     with pytest.raises(ValueError, match="padding"):
         Generator(5, -1, 1e-3, _rng())
+
+
+@pytest.mark.parametrize("case", ["random", "zero", "near-identity", "shift"])
+def test_skew_matrix_exp_gradient_equals_matrix_exp(case):
+    # the eigendecomposition backward (used by the fused training step) against matrix_exp's own
+    M = 11
+    g = torch.Generator().manual_seed(0)
+    A = {"random": 0.8 * torch.randn(M, M, generator=g, dtype=torch.float64),
+         "zero": torch.zeros(M, M, dtype=torch.float64),
+         "near-identity": 1e-3 * torch.randn(M, M, generator=g, dtype=torch.float64)}.get(case)
+    if A is None:  # the generator of the circulant shift: degenerate, widely spread eigenvalues
+        A = torch.tensor(np.real(scipy.linalg.logm(np.roll(np.eye(M), 1, axis=0))))
+    W = torch.randn(M, M, generator=g, dtype=torch.float64)
+    A1, A2 = A.clone().requires_grad_(), A.clone().requires_grad_()
+    G1 = torch.linalg.matrix_exp(skew(A1))
+    G2 = skew_matrix_exp(skew(A2))
+    assert torch.equal(G1, G2)  # the same forward value
+    (G1 * W).sum().backward()
+    (G2 * W).sum().backward()
+    np.testing.assert_allclose(A2.grad.numpy(), A1.grad.numpy(), rtol=0, atol=1e-12)

@@ -117,7 +117,7 @@ def test_each_step_runs_two_forward_passes_with_fresh_scheduled_noise():
     tr = Trainer(cfg, N, seed=0)
     noises = []
     real = tr.model.forward
-    tr.model.forward = lambda x, noise=None: noises.append(noise.clone()) or real(x, noise)
+    tr.model.forward = lambda x, noise=None, **k: noises.append(noise.clone()) or real(x, noise, **k)
     x = _X()[: 4 * N]
     for _ in range(3):
         tr.train_step(x)
