@@ -45,11 +45,16 @@ def test_time_to_accuracy_refuses_data_options_for_many_runs():
     assert out.returncode != 0 and "single run" in out.stderr
 
 
-@pytest.mark.parametrize("extra", [[], ["--runs", "2"]])
+@pytest.mark.parametrize("extra", [[], ["--runs", "2"], ["--profile", "cpu", "--paths", "fused", "reference", "--threads", "1"]])
 def test_step_time(extra):
     text = _run("benchmarks/step_time.py", "--device", "cpu", "--modes", "eager", "--batches", "66", "--steps", "1", *extra)
-    assert "eager     66" in text
-    if extra:
+    rows = [line.split() for line in text.splitlines() if line.split()[:1] == ["cpu"]]
+    paths = {r[1] for r in rows if r[2] == "eager" and r[4] == "66"}
+    assert paths == ({"fused", "reference"} if "reference" in extra else {"fused"})
+    for r in rows:
+        if r[1] in ("fused", "reference"):
+            assert float(r[6]) > 0 and float(r[11]) > 0 and float(r[12]) > 0  # s/step, floor, x floor
+    if "--runs" in extra:
         assert "2 runs" in text
 
 
