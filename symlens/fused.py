@@ -47,8 +47,9 @@ _LOG2E = 1.0 / math.log(2.0)
 _KAPPA = 1.0 / math.sqrt(2.0 * math.pi)
 _EXP2_MIN = -100.0  # exp2 arguments are clamped here: no denormals, error < 1e-23 of the floor
 _SLOPE = 0.2  # LeakyReLU slope of the conditional MLPs
-#: rows of the chunked matrix products (samples x shifts, and x 2 where the tangent J rides
-#: along); a chunk holds whole conditioning periods of N samples, at least one
+#: rows of the chunked matrix products on a CPU (samples x shifts, and x 2 where the tangent
+#: J rides along); a chunk holds whole conditioning periods of N samples, at least one.  On
+#: other devices the whole batch is one chunk (fewer, larger kernels).
 CHUNK_ROWS = 1024
 # the local gradients are formed without these per-head constants (da/dz = 7 s(1-s) for the
 # weights head, where tanh z = 2 s - 1 with s = σ(2z); 3.5 for the log-variance head);
@@ -59,10 +60,14 @@ _HEAD_SCALE = (7.0, 1.0, 3.5)
 _WEIGHT_SCALE = (2.0, 1.0, 2.0)
 
 
-def _periods_per_chunk(n: int, N: int, rows_per_period: int, chunk: int | None) -> int:
+def _periods_per_chunk(n: int, N: int, rows_per_period: int, chunk: int | None, device: torch.device) -> int:
     """Conditioning periods (of N samples) per chunk, so that a chunk's matrix product has
-    about ``chunk`` (default :data:`CHUNK_ROWS`) rows; n periods in all."""
-    chunk = CHUNK_ROWS if chunk is None else chunk
+    about ``chunk`` (default :data:`CHUNK_ROWS` on a CPU, everything elsewhere) rows; n
+    periods in all."""
+    if chunk is None:
+        if device.type != "cpu":
+            return n
+        chunk = CHUNK_ROWS
     return max(1, min(n, chunk // (N * rows_per_period)))
 
 
@@ -188,7 +193,7 @@ class _ConditionalPairMeans(torch.autograd.Function):
         val = yr.view(S, n, N, N).diagonal(dim1=2, dim2=3)  # (S, n, N): y'_g of each sample
         M = y.new_zeros(N, S, N)  # [j, s, g]
         gt, gv = y.new_empty(N, S, n, N), y.new_empty(N, S, n, N)
-        rows = _periods_per_chunk(n, N, 2 * S, chunk)
+        rows = _periods_per_chunk(n, N, 2 * S, chunk, y.device)
         for r0 in range(0, n, rows):
             r1 = min(n, r0 + rows)
             r = r1 - r0
@@ -235,7 +240,7 @@ class _ConditionalLikelihood(torch.autograd.Function):
         M = y.new_zeros(N, N)  # [j, g]
         dW1, db1 = torch.zeros_like(W1), torch.zeros_like(b1)
         dW2t, db2t = torch.zeros_like(W2t), torch.zeros_like(b2t)
-        rows = _periods_per_chunk(n, N, 1, chunk)
+        rows = _periods_per_chunk(n, N, 1, chunk, y.device)
         for r0 in range(0, n, rows):
             r1 = min(n, r0 + rows)
             r = r1 - r0

@@ -45,6 +45,34 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return device
 
 
+_MALLOC_TUNED = False
+
+
+def tune_cpu_allocator() -> bool:
+    """Keep freed memory in the process instead of returning it to the OS (glibc only).
+
+    A training step allocates and frees the same few-MB temporaries every step.  With
+    glibc's defaults they are returned to the OS (heap trimming, or mmap for larger blocks)
+    and page-faulted back in, zero-filled, at the next step: on the 2-core CPU that is 15 %
+    of a step at N = 33 (reference path) and 20-35 % at N = 15.  This raises the mmap
+    threshold to 32 MB and the trim threshold to 256 MB (``mallopt``), process-wide; the
+    arithmetic is unchanged.  Returns whether the settings were applied (False off glibc).
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        ok = libc.mallopt(-3, 32 << 20) == 1  # M_MMAP_THRESHOLD
+        ok = libc.mallopt(-1, 256 << 20) == 1 and ok  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        return False
+    _MALLOC_TUNED = ok
+    return ok
+
+
 def _stream_seed(seed: int, stream: int) -> int:
     """Independent, reproducible seeds for the init, noise and batch-order streams."""
     return int(np.random.SeedSequence([seed, stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
@@ -105,6 +133,8 @@ class Trainer:
     def __init__(self, config: LensConfig, dim: int, seed: int = 0, device="cpu", reference: bool = False):
         self.config, self.dim, self.seed = config, dim, seed
         self.device = resolve_device(device)
+        if self.device.type == "cpu" and os.environ.get("SYMLENS_TUNE_MALLOC", "1") != "0":
+            tune_cpu_allocator()
         init = torch.Generator().manual_seed(_stream_seed(seed, 0))
         self.system = LensSystem(config, dim, init, reference=reference or config.compile).to(self.device)
         self.model, self.marginal, self.conditional = self.system.model, self.system.marginal, self.system.conditional

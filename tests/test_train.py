@@ -1,6 +1,9 @@
 """symlens.train: two subsystems with their own optimisers (spec §1.5, §3), schedules wired
 into the optimisers, batch order, checkpoints and their frequency."""
 
+import platform
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -280,3 +283,12 @@ def test_unit_filter_norm_projects_psi_and_keeps_the_normalised_filter_of_the_fr
     assert abs(float(free.model.filter.psi.norm()) - 1.0) > 1e-3  # free: the norm wanders
     with pytest.raises(ValueError, match="unknown filter_norm"):
         _cfg(filter_norm="sphere")
+
+
+def test_tune_cpu_allocator_is_idempotent():
+    from symlens.train import tune_cpu_allocator
+
+    first = tune_cpu_allocator()
+    assert first in (True, False) and tune_cpu_allocator() == first
+    if sys.platform.startswith("linux") and "glibc" in " ".join(platform.libc_ver()):
+        assert first  # mallopt accepted both settings
