@@ -60,6 +60,19 @@ _HEAD_SCALE = (7.0, 1.0, 3.5)
 _WEIGHT_SCALE = (2.0, 1.0, 2.0)
 
 
+_CONSTANTS: dict = {}
+
+
+def _constant(values: tuple, like: torch.Tensor) -> torch.Tensor:
+    """A small constant tensor on ``like``'s device, made once (no host-to-device copy in a
+    later step, so a step can be captured in a CUDA graph)."""
+    key = (values, like.device, like.dtype)
+    t = _CONSTANTS.get(key)
+    if t is None:
+        t = _CONSTANTS[key] = torch.tensor(values, dtype=like.dtype).to(like.device)
+    return t
+
+
 def _periods_per_chunk(n: int, N: int, rows_per_period: int, chunk: int | None, device: torch.device) -> int:
     """Conditioning periods (of N samples) per chunk, so that a chunk's matrix product has
     about ``chunk`` (default :data:`CHUNK_ROWS` on a CPU, everything elsewhere) rows; n
@@ -86,7 +99,7 @@ def _output_layer(W2: torch.Tensor, b2: torch.Tensor, N: int, K: int) -> tuple[t
     """W2 (3, H, N K), b2 (3, N K) with the module's (target, kernel) column order ->
     W2t (3, K N, H) and b2t (3, K N): kernel-major rows, heads 0 and 2 doubled (exact)."""
     H = W2.shape[1]
-    scale = W2.new_tensor(_WEIGHT_SCALE).view(3, 1, 1, 1)
+    scale = _constant(_WEIGHT_SCALE, W2).view(3, 1, 1, 1)
     W2t = (W2.view(3, H, N, K).permute(0, 3, 2, 1) * scale).reshape(3, K * N, H)
     b2t = (b2.view(3, N, K).transpose(1, 2) * scale[:, 0]).reshape(3, K * N)
     return W2t, b2t
@@ -95,7 +108,7 @@ def _output_layer(W2: torch.Tensor, b2: torch.Tensor, N: int, K: int) -> tuple[t
 def _output_layer_grad(dW2t: torch.Tensor, db2t: torch.Tensor, N: int, K: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradients with respect to :func:`_output_layer`'s W2t, b2t -> the module's W2, b2."""
     H = dW2t.shape[-1]
-    scale = dW2t.new_tensor(_WEIGHT_SCALE).view(3, 1, 1, 1)
+    scale = _constant(_WEIGHT_SCALE, dW2t).view(3, 1, 1, 1)
     dW2 = (dW2t.view(3, K, N, H) * scale).permute(0, 3, 2, 1).reshape(3, H, N * K)
     db2 = (db2t.view(3, K, N) * scale[:, 0]).transpose(1, 2).reshape(3, N * K)
     return dW2, db2
@@ -236,7 +249,7 @@ class _ConditionalLikelihood(torch.autograd.Function):
         off = 1.0 - torch.eye(N, dtype=y.dtype, device=y.device)
         scale = -1.0 / (N * (N - 1))
         # dL/dlog p̂[j, (r, g)] = scale/n for g != j, with the per-head constants: (3, 1, N_j, 1, N_g)
-        coef = (off * (scale / n)).view(1, 1, N, 1, N) * y.new_tensor(_HEAD_SCALE).view(3, 1, 1, 1, 1)
+        coef = (off * (scale / n)).view(1, 1, N, 1, N) * _constant(_HEAD_SCALE, y).view(3, 1, 1, 1, 1)
         M = y.new_zeros(N, N)  # [j, g]
         dW1, db1 = torch.zeros_like(W1), torch.zeros_like(b1)
         dW2t, db2t = torch.zeros_like(W2t), torch.zeros_like(b2t)

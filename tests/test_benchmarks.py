@@ -82,3 +82,14 @@ def test_plot_curves_strip_and_sweep_labels():
     assert pc.variant_label("batch_size2046", {**base, "batch_size": 2046}, base) == "batch 1023 → 2046"
     assert pc.variant_label("baseline", base, base) == "baseline"
     assert pc.variant_label("x", base, None) == "x"
+
+
+def test_gpu_step_without_cuda_and_its_cpu_rehearsal():
+    import torch
+
+    if not torch.cuda.is_available():
+        assert "CUDA is not available" in _run("benchmarks/gpu_step.py")
+    text = _run("benchmarks/gpu_step.py", "--rehearse", "--batches", "66", "--steps", "1", "--warmup", "0",
+                "--modes", "fused", "graph-fused", "graph-reference", "--runs", "2")
+    assert "partitioned step against train_step" in text and "failed" not in text
+    assert all(m in text for m in ("graph-fused", "graph-reference", "stacked"))
