@@ -127,7 +127,10 @@ class Trainer:
     seed : seeds every random stream of the run.
     device : torch device; the data must be moved there by :meth:`fit`.
     reference : evaluate the losses through the plain autograd path instead of
-        :mod:`symlens.fused` (same mathematics; slower).  ``config.compile`` implies it.
+        :mod:`symlens.fused` (same mathematics, equal up to float32 rounding; slower).
+        ``config.compile`` implies it, and so does the environment variable
+        ``SYMLENS_REFERENCE=1`` (e.g. to repeat a run made before the fused path existed
+        bit for bit).
     """
 
     def __init__(self, config: LensConfig, dim: int, seed: int = 0, device="cpu", reference: bool = False):
@@ -136,7 +139,8 @@ class Trainer:
         if self.device.type == "cpu" and os.environ.get("SYMLENS_TUNE_MALLOC", "1") != "0":
             tune_cpu_allocator()
         init = torch.Generator().manual_seed(_stream_seed(seed, 0))
-        self.system = LensSystem(config, dim, init, reference=reference or config.compile).to(self.device)
+        reference = reference or config.compile or os.environ.get("SYMLENS_REFERENCE", "0") == "1"
+        self.system = LensSystem(config, dim, init, reference=reference).to(self.device)
         self.model, self.marginal, self.conditional = self.system.model, self.system.marginal, self.system.conditional
         adam = dict(betas=config.adam_betas, eps=config.adam_eps)
         self.opt_model = torch.optim.Adam(self.model.parameters(), lr=config.model_lr, **adam)

@@ -146,8 +146,12 @@ def test_fused_and_reference_trainers_take_the_same_steps(options):
             assert hb["total"] == pytest.approx(ha["total"], rel=1e-4, abs=1e-4)
 
 
-def test_compile_and_stacked_fits_use_the_reference_path():
+def test_compile_and_stacked_fits_use_the_reference_path(monkeypatch):
+    assert not Trainer(get_profile("smoke"), N).system.reference
     assert Trainer(get_profile("smoke", compile=True), N).system.reference
+    monkeypatch.setenv("SYMLENS_REFERENCE", "1")
+    assert Trainer(get_profile("smoke"), N).system.reference
+    monkeypatch.delenv("SYMLENS_REFERENCE")
     from symlens.batched import BatchedTrainer
 
     assert BatchedTrainer(get_profile("smoke"), N, [0]).trainers[0].system.reference
