@@ -264,7 +264,7 @@ class _ConditionalLikelihood(torch.autograd.Function):
             M += lp.view(N, r, N).sum(1)
             dz = gz.view(3, K, N, r, N).mul_(coef).view(3, K * N, T)
             hf = h.view(3, T, H)
-            dW2t.baddbmm_(dz, hf)
+            dW2t += torch.bmm(dz, hf)  # (not baddbmm_: FlopCounterMode does not count in-place products)
             db2t += dz.sum(-1)
             dpre = _leaky_backward(torch.bmm(dz.transpose(1, 2), W2t), hf, self_is_result=True).view(3, r, N, H)
             db1 += dpre.sum((1, 2))
