@@ -93,3 +93,9 @@ def test_gpu_step_without_cuda_and_its_cpu_rehearsal():
                 "--modes", "fused", "graph-fused", "graph-reference", "--runs", "2")
     assert "partitioned step against train_step" in text and "failed" not in text
     assert all(m in text for m in ("graph-fused", "graph-reference", "stacked"))
+
+
+def test_profile_step():
+    text = _run("benchmarks/profile_step.py", "--hidden", "8", "--batch", "66", "--steps", "1", "--top", "2",
+                "--paths", "fused", "reference")
+    assert "fused path" in text and "reference path" in text and "estimator products" in text
