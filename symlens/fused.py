@@ -4,7 +4,7 @@ Same mathematics as the reference path (:meth:`MaskedConditional.pair_means`,
 :meth:`MarginalMixture.log_prob`, :func:`~symlens.estimators.mixture_log_prob`), organised
 for speed; ``tests/test_fused.py`` checks equal loss terms and gradients against it.
 
-Why it is faster (see benchmarks/README.md, "Where the time goes"):
+Why it is faster (see benchmarks/README.md, "The fused training step"):
 
 * **Mixture densities in linear space.**  With the authors' floor, log p̂ = log(Σ_k w_k
   N(y; μ_k, σ²_k) + 1e-7).  A term below 2⁻¹⁰⁰ changes that sum by less than 1e-23
@@ -12,13 +12,17 @@ Why it is faster (see benchmarks/README.md, "Where the time goes"):
   tanh and reductions over a last axis of K = 4 are 3-20x slower on a CPU) and one log per
   (sample, target) replaces logsumexp, log_softmax and logaddexp.  tanh z = 2 σ(2z) - 1,
   with the factor 2 folded (exactly) into the output weights of the two heads that need it.
-* **Local gradients formed in the forward pass.**  Each log-density depends on its own
+* **Local derivatives formed in the forward pass.**  Each log-density depends on its own
   target and on the network outputs z of its sample only, so dlog p̂/dz (three numbers per
-  kernel) and dlog p̂/dy are formed where the forward values are still in cache.  The
-  backward pass multiplies them by the incoming per-pair coefficients (the loss depends on
-  the conditional estimator only through per-pair means) and does the matrix products.
-* **Chunks.**  Samples are processed in blocks of whole conditioning periods so the
-  elementwise work stays in cache; the three shifts of the model loss run as one batch.
+  kernel) and dlog p̂/d target are formed where the forward values are still in cache.  For
+  the model loss the derivative with respect to the conditioning value is pushed forward
+  through the network (the tangent J = dh/dv rides in the same matrix product as h), so
+  the backward pass only multiplies two (B, N) derivatives by the incoming per-pair
+  coefficients (the loss depends on the conditional estimator only through per-pair means).
+* **Layouts and chunks.**  The outputs are formed transposed, kernels outermost, so sums
+  over the K kernels are sums of contiguous slabs; samples are processed in chunks of whole
+  conditioning periods (~:data:`CHUNK_ROWS` product rows) so the work stays in cache; the
+  three shifts of the model loss run as one batch.
 * **The estimator loss in one pass.**  Its coefficients are constants (-1/(N(N-1)) per
   off-diagonal pair mean), so the parameter gradients are accumulated chunk by chunk in
   the forward pass and only scaled in the backward pass.
