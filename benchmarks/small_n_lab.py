@@ -36,6 +36,9 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+# The fits must run the symlens of this checkout, not whatever an editable install points
+# at (a second worktree would otherwise train another tree's code under this one's commit).
+sys.path.insert(0, str(REPO))
 
 
 def _value(s: str):
@@ -79,6 +82,11 @@ def code_version() -> dict:
     def git(*args):
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
 
+    import symlens
+
+    package_root = Path(symlens.__file__).resolve().parents[1]
+    if package_root != REPO:
+        raise RuntimeError(f"symlens is imported from {package_root}, not from this checkout {REPO}")
     sha = git("rev-parse", "--short", "HEAD") or "unknown"
     dirty = git("status", "--porcelain", "--untracked-files=no", "--", "symlens", "benchmarks/small_n_lab.py")
     return {"git": sha + ("-dirty" if dirty else "")}

@@ -21,7 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+
+# Run this checkout's symlens, not whatever an editable install points at, so that the
+# provenance recorded with a run (the package's own checkout) is the code that trained it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from symlens.config import get_profile
 from symlens.data import DATASET_NAMES, make_dataset
