@@ -32,7 +32,13 @@ def read_run(path: Path) -> dict:
     secs = a["history_elapsed_s"]
     hit = np.nonzero(cos >= TARGET_COS)[0]
     cfg = m["config"]
-    options = ", ".join(f"{k}={cfg[k]}" for k in ("centring", "filter_norm", "tau_start") if k in cfg)
+    from symlens.config import PROFILES
+
+    options = ", ".join(f"{k}={cfg[k]}" for k in ("centring", "filter_norm", "tau_start", "tau_clock") if k in cfg)
+    cpu = PROFILES["cpu"]
+    changed = [f"{k}={cfg[k]}" for k in ("batch_size", "estimator_lr", "model_lr", "lr_decay")
+               if k in cfg and cfg[k] != getattr(cpu, k)]
+    options = ", ".join(filter(None, [options, *changed]))
     prov = m["provenance"]
     return {
         "dataset": prov["dataset"], "seed": int(prov["seed"]),
@@ -72,7 +78,8 @@ def main(argv=None) -> None:
     met = sum(r["target met"] for r in rows)
     hw = sorted({f"{r['hardware']}, torch {r['torch']}" for r in rows})
     lines += ["", f"{met} of {len(rows)} saved runs meet the target. Options: "
-              + "; ".join(sorted({r['options'] for r in rows})) + f". `cpu` profile (6 000 steps, batch 2 046), "
+              + "; ".join(sorted({r['options'] for r in rows})) + ". `cpu` profile with those changes, "
+              + " / ".join(f"{s:,}".replace(",", " ") for s in sorted({r['steps'] for r in rows})) + " steps, "
               f"N = 33; hardware: {'; '.join(hw)}; code: " + ", ".join(sorted({r['git'] for r in rows}))
               + ". Faithful cos: the `cpu` Table 2 run of the same dataset and seed."]
     (runs_dir / "targets.md").write_text("\n".join(lines) + "\n")
