@@ -32,9 +32,11 @@ def read_run(path: Path) -> dict:
     secs = a["history_elapsed_s"]
     hit = np.nonzero(cos >= TARGET_COS)[0]
     cfg = m["config"]
-    from symlens.config import PROFILES
+    from symlens.config import PROFILES, RECIPES
 
-    options = ", ".join(f"{k}={cfg[k]}" for k in ("centring", "filter_norm", "tau_start", "tau_clock") if k in cfg)
+    faithful = RECIPES["faithful"]
+    options = ", ".join(f"{k}={cfg[k]}" for k in ("centring", "filter_norm", "tau_start", "tau_clock")
+                        if k in cfg and cfg[k] != faithful[k])
     cpu = PROFILES["cpu"]
     changed = [f"{k}={cfg[k]}" for k in ("batch_size", "estimator_lr", "model_lr", "lr_decay")
                if k in cfg and cfg[k] != getattr(cpu, k)]
@@ -59,8 +61,8 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     runs_dir, faithful_dir = Path(args.runs), Path(args.faithful)
     rows = []
-    for run in sorted(runs_dir.glob("*/seed*/metrics.json")):
-        r = read_run(run.parent)
+    for run in sorted(runs_dir.glob("**/seed*/metrics.json")):
+        r = {"setting": run.parent.parent.parent.relative_to(runs_dir).as_posix(), **read_run(run.parent)}
         ref = faithful_dir / r["dataset"] / f"seed{r['seed']}" / "metrics.json"
         r["faithful_cos"] = (float(json.loads(ref.read_text())["metrics"]["cosine_similarity"])
                              if ref.exists() else None)
@@ -69,16 +71,19 @@ def main(argv=None) -> None:
     if not rows:
         raise SystemExit(f"no saved runs under {runs_dir}")
     fmt = lambda v, f: "–" if v is None else format(v, f)  # noqa: E731
-    lines = ["| dataset | seed | cos | faithful cos | s to 0.95 | train s | ≥ 0.95 in 15 min | learned chain (hidden basis) |",
-             "|---|---|---|---|---|---|---|---|"]
+    by_setting = any(r["setting"] != "." for r in rows)
+    head = "| setting | options " if by_setting else ""
+    lines = [head + "| dataset | seed | cos | faithful cos | s to 0.95 | train s | ≥ 0.95 in 15 min | learned chain (hidden basis) |",
+             "|---|---" * by_setting + "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['dataset']} | {r['seed']} | {r['cos']:.3f} | {fmt(r['faithful_cos'], '.3f')} | "
+        lead = f"| {r['setting']} | {r['options']} " if by_setting else ""
+        lines.append(lead + f"| {r['dataset']} | {r['seed']} | {r['cos']:.3f} | {fmt(r['faithful_cos'], '.3f')} | "
                      f"{fmt(r['s_to_0.95'], '.0f')} | {r['train_s']:.0f} | {'yes' if r['target met'] else 'no'} | "
                      f"`{r['chain']}` |")
     met = sum(r["target met"] for r in rows)
     hw = sorted({f"{r['hardware']}, torch {r['torch']}" for r in rows})
-    lines += ["", f"{met} of {len(rows)} saved runs meet the target. Options: "
-              + "; ".join(sorted({r['options'] for r in rows})) + ". `cpu` profile with those changes, "
+    options = "" if by_setting else " Options: " + "; ".join(sorted({r['options'] for r in rows})) + "."
+    lines += ["", f"{met} of {len(rows)} saved runs meet the target.{options} `cpu` profile with those changes, "
               + " / ".join(f"{s:,}".replace(",", " ") for s in sorted({r['steps'] for r in rows})) + " steps, "
               f"N = 33; hardware: {'; '.join(hw)}; code: " + ", ".join(sorted({r['git'] for r in rows}))
               + ". Faithful cos: the `cpu` Table 2 run of the same dataset and seed."]
