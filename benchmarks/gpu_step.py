@@ -88,17 +88,23 @@ class Bench:
         self.sync()
         return first, (time.perf_counter() - t0) / steps
 
-    def capture(self, fn):
+    def capture(self, fn, reset=None):
         """Capture ``fn`` in a CUDA graph (after warm-up on a side stream) and return its
-        replay; when rehearsing on a CPU, return ``fn`` itself."""
+        replay; when rehearsing on a CPU, return ``fn`` itself.  ``reset`` (optional) runs
+        before every warm-up call and before the capture, outside the graph (for example
+        ``zero_grad(set_to_none=True)``, which must not be captured)."""
+        reset = reset or (lambda: None)
+        reset()
         if self.rehearse:
             return fn
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
             for _ in range(3):
+                reset()
                 fn()
         torch.cuda.current_stream().wait_stream(side)
+        reset()
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
             fn()
@@ -195,24 +201,11 @@ def full_graph_step(bench: Bench, tr: Trainer, x: torch.Tensor):
         tr.opt_model.step()
         tr.opt_est.step()
 
-    tr.opt_model.zero_grad(set_to_none=True)
-    tr.opt_est.zero_grad(set_to_none=True)
-    if bench.rehearse:
-        return step
-    side = torch.cuda.Stream()
-    side.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(side):
-        for _ in range(3):
-            tr.opt_model.zero_grad(set_to_none=True)
-            tr.opt_est.zero_grad(set_to_none=True)
-            step()
-    torch.cuda.current_stream().wait_stream(side)
-    tr.opt_model.zero_grad(set_to_none=True)
-    tr.opt_est.zero_grad(set_to_none=True)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        step()
-    return graph.replay
+    def zero_grads():
+        tr.opt_model.zero_grad(set_to_none=True)
+        tr.opt_est.zero_grad(set_to_none=True)
+
+    return bench.capture(step, reset=zero_grads)
 
 
 def check_partition(device: str, batch: int, dim: int, hidden: int) -> float:
