@@ -28,9 +28,15 @@ def repo_root() -> Path:
     return here.parent
 
 
+#: Tracked paths that hold outputs, not code: a run that rewrites its own committed result
+#: (re-running a saved experiment into its folder) must not mark its code as changed.
+OUTPUT_PATHS = ("results", "book/_generated")
+
+
 def git_sha() -> str:
-    """The checkout's commit (``-dirty`` with uncommitted changes); ``SYMLENS_GIT_SHA``
-    overrides it where the tree travels without its .git (e.g. to a GPU machine)."""
+    """The checkout's commit (``-dirty`` with uncommitted changes outside
+    :data:`OUTPUT_PATHS`); ``SYMLENS_GIT_SHA`` overrides it where the tree travels without its
+    .git (e.g. to a GPU machine)."""
     if os.environ.get("SYMLENS_GIT_SHA"):
         return os.environ["SYMLENS_GIT_SHA"]
     try:
@@ -39,7 +45,8 @@ def git_sha() -> str:
         )
         sha = out.stdout.strip() or "unknown"
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+             *(f":(exclude){p}" for p in OUTPUT_PATHS)],
             cwd=repo_root(), capture_output=True, text=True, timeout=5,
         ).stdout.strip()
         return sha + ("-dirty" if dirty else "")

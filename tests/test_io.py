@@ -7,6 +7,9 @@ import pytest
 import torch
 
 from symlens.config import get_profile
+import subprocess
+
+import symlens.io as sio
 from symlens.io import load_run, provenance, repo_root, save_run, to_plain
 
 
@@ -61,3 +64,22 @@ def test_provenance_fields():
 def test_repo_root_holds_pyproject():
     assert (repo_root() / "pyproject.toml").exists()
     assert (repo_root() / "symlens" / "io.py").exists()
+
+
+def test_git_sha_is_dirty_for_changed_code_not_for_rewritten_results(tmp_path, monkeypatch):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "metrics.json").write_text("{}")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    monkeypatch.setattr(sio, "repo_root", lambda: tmp_path)
+    monkeypatch.delenv("SYMLENS_GIT_SHA", raising=False)
+    assert not sio.git_sha().endswith("-dirty")
+    (tmp_path / "results" / "metrics.json").write_text('{"cos": 1}')  # a run rewrote its result
+    assert not sio.git_sha().endswith("-dirty")
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert sio.git_sha().endswith("-dirty")
