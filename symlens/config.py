@@ -222,8 +222,9 @@ PROFILES: dict[str, LensConfig] = {
 PROFILE_NOTES: dict[str, str] = {
     "paper": "the paper's v1 settings (spec §7): B = 16 500, 10 000 epochs x 100 steps; a GPU job",
     "smoke": "a few hundred steps at B = 1 023; checks the pipeline, not the method's accuracy",
-    "cpu": "6 000 steps at B = 2 046 with 300x / 3x the paper's learning rates: about 14 minutes "
-           "on 2 CPU cores; on gaussian-translation cos 0.96 with seed 0 (0.95 after 803 s) but 0.84 "
+    "cpu": "6 000 steps at B = 2 046 with 300x / 3x the paper's learning rates: about 7 minutes of "
+           "steps on 2 idle CPU cores with the fused step (0.069 s/step), 11-12 minutes on one thread "
+           "(14 minutes with the earlier step); on gaussian-translation cos 0.96 with seed 0 but 0.84 "
            "with seed 1, see benchmarks/README.md",
     "fast": "12 000 steps at B = 2 046 (the cpu profile's settings, twice the steps), meant for a GPU "
             "with the runs stacked (SYMLENS_BATCHED=1); measured on an H200 only up to step 5 788 "
@@ -245,7 +246,7 @@ class StudyConfig:
 
 STUDIES: dict[str, StudyConfig] = {
     "smoke": StudyConfig(seeds=(0,), n_eval=1024),
-    "cpu": StudyConfig(seeds=(0,)),  # 6 fits x 14 min on 2 CPU cores
+    "cpu": StudyConfig(seeds=(0,)),  # 6 fits x about 7 min on 2 idle CPU cores
     "fast": StudyConfig(seeds=(0, 1, 2)),
     "paper": StudyConfig(seeds=(0, 1, 2)),
 }
