@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from .config import LensConfig
 from .losses import ModelLoss
+from .optim import model_optimizer
 from .train import Trainer, resolve_device, scheduled, step_clock, update
 
 __all__ = ["BatchedTrainer"]
@@ -64,7 +65,8 @@ class BatchedTrainer:
         self.params = {k: torch.stack([d[k].detach() for d in named]).requires_grad_() for k in named[0]}
         adam = dict(betas=config.adam_betas, eps=config.adam_eps)
         model_keys = [k for k in self.params if k.startswith("model.")]
-        self.opt_model = torch.optim.Adam([self.params[k] for k in model_keys], lr=config.model_lr, **adam)
+        self.opt_model = model_optimizer(config.model_optimizer, [self.params[k] for k in model_keys],
+                                         lr=config.model_lr, batch_dims=1, **adam)
         self.opt_est = torch.optim.Adam(
             [v for k, v in self.params.items() if k not in model_keys], lr=config.estimator_lr, **adam
         )

@@ -99,6 +99,11 @@ class LensConfig:
     # the steps; "steps" makes τ linear in the step count, so the rank window opens at an
     # even pace
     tau_clock: str = "lr"
+    # the model subsystem's optimiser: "adam" (faithful) normalises each coordinate of A and
+    # ψ by its own gradient scale, so the weak-gradient padding block of A moves as fast as
+    # the window block and the trajectory depends on the data's basis; "adam-tensorwise" uses
+    # one second-moment scalar per tensor (symlens.optim), which is basis-independent
+    model_optimizer: str = "adam"
     # estimators (spec §1.11)
     n_kernels: int = 4
     hidden: int | None = None  # conditional MLP width H; None -> 16 N (528 for N = 33)
@@ -136,6 +141,8 @@ class LensConfig:
             raise ValueError(f"tau_start must lie in [0, 1), got {self.tau_start!r}")
         if self.tau_clock not in TAU_CLOCKS:
             raise ValueError(f"unknown tau_clock {self.tau_clock!r}; choose one of {TAU_CLOCKS}")
+        if self.model_optimizer not in MODEL_OPTIMIZERS:
+            raise ValueError(f"unknown model_optimizer {self.model_optimizer!r}; choose one of {MODEL_OPTIMIZERS}")
         if self.filter_norm not in FILTER_NORMS:
             raise ValueError(f"unknown filter_norm {self.filter_norm!r}; choose one of {FILTER_NORMS}")
 
@@ -168,14 +175,17 @@ class LensConfig:
 CENTRINGS = ("scalar", "component")
 FILTER_NORMS = ("free", "unit")
 TAU_CLOCKS = ("lr", "steps")
+MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 
 #: Named recipes: settings of the options that change the method (not its size).
 #: ``"faithful"`` is the authors' method; ``"symlens"`` is the best recipe the convergence
 #: study found (book: differences page, convergence page), the default of
 #: :class:`~symlens.lens.SymmetryLens` for a named profile.
 RECIPES: dict[str, dict] = {
-    "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr"),
-    "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr"),
+    "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr",
+                     model_optimizer="adam"),
+    "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr",
+                    model_optimizer="adam"),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}

@@ -28,6 +28,7 @@ from .estimators import MarginalMixture, MaskedConditional
 from .group_conv import GroupConvolution
 from .losses import ModelLoss, estimator_loss, model_loss
 from .metrics import generator_cosine_similarity, generator_rmse
+from .optim import model_optimizer
 from .schedules import filter_noise_std, learning_rate, training_time
 
 __all__ = ["Trainer", "LensSystem", "resolve_device", "CHECKPOINT_NAME"]
@@ -143,7 +144,7 @@ class Trainer:
         self.system = LensSystem(config, dim, init, reference=reference).to(self.device)
         self.model, self.marginal, self.conditional = self.system.model, self.system.marginal, self.system.conditional
         adam = dict(betas=config.adam_betas, eps=config.adam_eps)
-        self.opt_model = torch.optim.Adam(self.model.parameters(), lr=config.model_lr, **adam)
+        self.opt_model = model_optimizer(config.model_optimizer, self.model.parameters(), lr=config.model_lr, **adam)
         self.opt_est = torch.optim.Adam(
             [*self.marginal.parameters(), *self.conditional.parameters()], lr=config.estimator_lr, **adam
         )
