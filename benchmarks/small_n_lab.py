@@ -98,7 +98,7 @@ def fit_one(job: dict) -> dict:
 
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
-    from symlens.analysis import defect_census
+    from symlens.analysis import defect_census, padding_diagonal
     from symlens.config import get_profile
     from symlens.lens import SymmetryLens
     from symlens.metrics import generator_cosine_similarity
@@ -121,6 +121,7 @@ def fit_one(job: dict) -> dict:
         "cos": generator_cosine_similarity(G, data.generator),
         "best_cos": max(h["cosine_similarity"] for h in hist),
         **{f"census_{k}": v for k, v in census.items()},
+        "padding_diagonal": padding_diagonal(lens.generator_full_, cfg.resolved_padding(N)),
         "final_losses": {k: hist[-1][k] for k in ("total", "alignment", "reg1", "reg2", "resolution",
                                                    "information")},
         "curve": {"step": [h["step"] for h in hist], "tau": [round(h["tau"], 4) for h in hist],
@@ -144,6 +145,11 @@ def held_out_total(lens, data) -> float:
     return float(lens.objective(data.X)["total"])
 
 
+def _mean_of(rows: list[dict], key: str) -> float:
+    vals = [r[key] for r in rows if r.get(key) is not None and np.isfinite(r[key])]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
 def summarise(rows: list[dict]) -> list[dict]:
     """One line per (setting, dataset): fits, mean cos and its range, fits ≥ 0.95, mean walls
     and defects (seconds per fit are in each fit's line of table.md)."""
@@ -159,6 +165,9 @@ def summarise(rows: list[dict]) -> list[dict]:
             "≥ 0.95": int((cos >= 0.95).sum()),
             "walls": float(np.mean([r["census_walls"] for r in rs])),
             "defects": float(np.mean([r["census_defects"] for r in rs])),
+            # fits saved before these were recorded have neither: shown as nan
+            "exit w": _mean_of(rs, "census_exit_weight"),
+            "pad diag": _mean_of(rs, "padding_diagonal"),
         })
     return out
 
@@ -168,7 +177,7 @@ def write_table(rows: list[dict], path: Path, header: str) -> None:
     cols = list(summ[0]) if summ else []
     lines = [header, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for s in summ:
-        lines.append("| " + " | ".join(f"{v:.2f}" if k in ("walls", "defects") else f"{v:.3f}" if isinstance(v, float)
+        lines.append("| " + " | ".join(f"{v:.2f}" if k in ("walls", "defects", "exit w", "pad diag") else f"{v:.3f}" if isinstance(v, float)
                                        else str(v) for k, v in s.items()) + " |")
     lines += ["", "Per fit (seed: final cos, chain of the learned generator in the hidden basis):", ""]
     for r in sorted(rows, key=lambda r: (r["setting"], r["dataset"], r["dim"], r["seed"])):

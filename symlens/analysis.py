@@ -37,6 +37,7 @@ __all__ = [
     "fit_estimators",
     "conjugation_similarity",
     "defect_census",
+    "padding_diagonal",
 ]
 
 
@@ -83,7 +84,7 @@ def edge_uniform_fraction(N: int, margin: int = 3) -> float:
     return 1.0 - ((N - 2 * margin) / N) ** 2
 
 
-def defect_census(G, Q, threshold: float = 0.5) -> dict:
+def defect_census(G, Q, threshold: float = 0.5, end: int = 3) -> dict:
     """Read a learned generator as a chain of pixel moves in the hidden basis and count its
     defects: the picture behind "domain walls" in the convergence study.
 
@@ -98,8 +99,10 @@ def defect_census(G, Q, threshold: float = 0.5) -> dict:
     (counts), ``majority`` (+1 or -1, the dominant direction), ``minority`` (links in the
     other direction), ``walls`` (direction changes between consecutive ± links, skipping
     other symbols), ``negative_links`` (± links whose entry is negative: a sign flip),
-    ``identity_weight`` (mean of diag H: 1 at G = I, 0 at the shift), and ``defects``
-    (walls + jumps + fixed + weak beyond the one edge pixel a perfect chain has).
+    ``identity_weight`` (mean of diag H: 1 at G = I, 0 at the shift), ``exit_weight`` and
+    ``entrance_weight`` (mean of diag H over the ``end`` pixels where the majority direction
+    leaves the window, and where it enters: the last and first pixels for ``+`` chains), and
+    ``defects`` (walls + jumps + fixed + weak beyond the one edge pixel a perfect chain has).
     """
     H = hidden_basis(G, Q)
     N = H.shape[0]
@@ -124,6 +127,7 @@ def defect_census(G, Q, threshold: float = 0.5) -> dict:
     walls = sum(a != b for a, b in zip(signs, signs[1:]))
     negative = sum(1 for j in range(N) if chain[j] in "+-" and H[rows[j], j] < 0)
     majority = 1 if counts["+"] >= counts["-"] else -1
+    diag = np.diag(H) if majority == 1 else np.diag(H)[::-1]  # entrance first
     return {
         "chain": "".join(chain),
         "forward": counts["+"],
@@ -136,8 +140,26 @@ def defect_census(G, Q, threshold: float = 0.5) -> dict:
         "walls": int(walls),
         "negative_links": int(negative),
         "identity_weight": float(np.trace(H) / N),
+        "exit_weight": float(diag[-end:].mean()),
+        "entrance_weight": float(diag[:end].mean()),
         "defects": int(walls + counts["x"] + counts["o"] + max(counts["."] - 1, 0)),
     }
+
+
+def padding_diagonal(G_big, padding: int) -> float:
+    """Mean diagonal of the padding block of the big generator G_big (M, M), M = N + 2P.
+
+    A chain that continues through the padding has diagonal 0 there, an untouched padding 1;
+    the fits of the convergence study drive it towards -1 (mechanism 6).  NaN when P = 0.
+    """
+    G_big = np.asarray(G_big, np.float64)
+    M = G_big.shape[0]
+    if padding < 0 or 2 * padding >= M:
+        raise ValueError(f"padding {padding} does not fit a {M} x {M} generator")
+    if padding == 0:
+        return float("nan")
+    d = np.diag(G_big)
+    return float(np.r_[d[:padding], d[M - padding:]].mean())
 
 
 def filter_peak_fraction(psi, Q) -> dict:

@@ -157,6 +157,29 @@ def test_defect_census_of_constructed_chains():
     assert c["jumps"] == 1 and c["weak"] == 2 and c["negative_links"] == 1 and c["defects"] == 2
 
 
+def test_defect_census_end_weights_follow_the_direction():
+    N = 9
+    G = data.shift_matrix(N)
+    G[-2:, -2:] = np.eye(2)  # the last two pixels of a + chain stay put
+    c = analysis.defect_census(G, np.eye(N), end=3)
+    assert c["exit_weight"] == pytest.approx(2 / 3) and c["entrance_weight"] == 0.0
+    # the same defect on the inverse chain sits at its exit end, now the first pixels
+    c = analysis.defect_census(np.flip(G).copy(), np.eye(N), end=3)
+    assert c["majority"] == -1 and c["exit_weight"] == pytest.approx(2 / 3) and c["entrance_weight"] == 0.0
+
+
+def test_padding_diagonal():
+    N, P = 5, 2
+    G = np.eye(N + 2 * P)
+    G[:P, :P] = -np.eye(P)  # left padding flipped, right padding untouched
+    assert analysis.padding_diagonal(G, P) == pytest.approx(0.0)
+    G[N + P:, N + P:] = -np.eye(P)
+    assert analysis.padding_diagonal(G, P) == pytest.approx(-1.0)
+    assert np.isnan(analysis.padding_diagonal(np.eye(N), 0))
+    with pytest.raises(ValueError, match="padding"):
+        analysis.padding_diagonal(np.eye(N), 3)
+
+
 def test_defect_census_reads_the_hidden_basis():
     N = 9
     G = _chain([1, 1, 1, 1, 0, -1, -1, -1, -1], N)
