@@ -177,3 +177,28 @@ def test_component_centring_reaches_transform_with_training_means():
     Xc = X - X.mean(0)
     expected = Xc / np.sqrt(np.mean(Xc**2)) @ lens.group_convolution_matrix_.T
     np.testing.assert_allclose(lens.transform(d.X), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("N", [7, 15])
+def test_delta_filter_cannot_see_where_the_exit_pixel_goes(N):
+    # Mechanism 6 of the convergence page: with a centred delta filter the powers
+    # -(N-1)/2 .. (N-1)/2 never move the filter past the window's last pixel, so K is the
+    # same whether that pixel leaves into the padding (the true padded shift) or wraps to
+    # the first pixel (a cycle closed inside the window, padding untouched)
+    P = N
+    truth = padded_shift_generator(N, P)
+    closed = np.eye(N + 2 * P)
+    closed[P:P + N, P:P + N] = exact_shift_generator(N, circulant=True)
+    psi = torch.tensor(delta_filter(N), dtype=torch.float64)
+    K_truth = group_convolution_matrix(torch.tensor(truth), psi, P)
+    K_closed = group_convolution_matrix(torch.tensor(closed), psi, P)
+    assert torch.equal(K_truth, K_closed)
+    # ... while the generator metric scores the closed cycle sqrt((N-1)/N), the cyclic ceiling
+    from symlens.metrics import generator_cosine_similarity
+    T = exact_shift_generator(N, circulant=False)
+    assert generator_cosine_similarity(closed[P:P + N, P:P + N], T) == pytest.approx(np.sqrt((N - 1) / N))
+    assert generator_cosine_similarity(truth[P:P + N, P:P + N], T) == pytest.approx(1.0)
+    # a filter two pixels wide does see the difference
+    wide = torch.tensor(delta_filter(N) + delta_filter(N, (N - 1) // 2 + 1), dtype=torch.float64) / np.sqrt(2)
+    assert not torch.allclose(group_convolution_matrix(torch.tensor(truth), wide, P),
+                              group_convolution_matrix(torch.tensor(closed), wide, P))
