@@ -23,7 +23,7 @@ import json
 import os
 from pathlib import Path
 
-from .config import get_profile
+from .config import LensConfig, get_profile
 from .data import Dataset, make_dataset
 from .experiment import EVAL_SEED_OFFSET, held_out_dataset, run_experiment, run_many
 from .io import load_run, repo_root
@@ -88,11 +88,16 @@ def saved_run_matches(directory, dataset: str, profile: str, seed: int, **overri
         return False
     prov = saved.get("provenance") or {}
     cfg = get_profile(profile, **overrides)
+    try:
+        # a run saved before an option existed ran with its default, the faithful setting
+        saved_cfg = LensConfig.from_dict(saved.get("config") or {}).to_dict()
+    except (TypeError, KeyError, ValueError):
+        return False
     return (
         prov.get("profile") == profile
         and prov.get("seed") == int(seed)
         and prov.get("dataset") == dataset
-        and _plain(saved.get("config")) == _plain(cfg.to_dict())
+        and _plain(saved_cfg) == _plain(cfg.to_dict())
         and saved.get("metrics", {}).get("steps") == cfg.total_steps
     )
 

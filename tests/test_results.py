@@ -68,6 +68,23 @@ def test_load_or_run_many_trains_only_the_missing_runs_together(root):
     assert all(r["reused"] for r in again.values())
 
 
+def test_a_run_saved_before_an_option_existed_still_matches(root):
+    run = results.load_or_run("gaussian-translation", "smoke", 0, device="cpu", **TINY)
+    path = run["dir"] / "metrics.json"
+    saved = json.loads(path.read_text())
+    for option in ("model_optimizer", "tau_clock"):  # options added after runs were saved
+        del saved["config"][option]
+    path.write_text(json.dumps(saved))
+    assert results.saved_run_matches(run["dir"], "gaussian-translation", "smoke", 0, **TINY)
+    # ... but not when the profile asks for a non-default setting of that option
+    assert not results.saved_run_matches(run["dir"], "gaussian-translation", "smoke", 0,
+                                         **{**TINY, "tau_clock": "steps"})
+    # and a key this version does not know is no match
+    saved["config"]["unknown_option"] = 1
+    path.write_text(json.dumps(saved))
+    assert not results.saved_run_matches(run["dir"], "gaussian-translation", "smoke", 0, **TINY)
+
+
 def test_saved_run_matches_rejects_broken_files(root):
     d = root / "x"
     d.mkdir()
