@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from symlens.analysis import convergence_threshold, cyclic_ceiling  # noqa: E402
 
 
 def _forward(chain: str) -> bool:
@@ -43,10 +47,6 @@ def closed_cyclic(chain: str) -> bool:
     return complete_chain(chain) and chain[-1 if _forward(chain) else 0] == "x"
 
 
-def cyclic_ceiling(N: int) -> float:
-    return float(np.sqrt((N - 1) / N))
-
-
 def table(rows: list[dict]) -> list[dict]:
     out = []
     for N in sorted({r["dim"] for r in rows}):
@@ -55,16 +55,12 @@ def table(rows: list[dict]) -> list[dict]:
             cos = np.array([r["cos"] for r in rs])
             out.append({"N": N, "steps": steps, "fits": len(rs), "mean cos": float(cos.mean()),
                         "min cos": float(cos.min()), "≥ 0.95": int((cos >= 0.95).sum()),
-                        "converged": int((cos >= converged_threshold(N)).sum()),
+                        "converged": int((cos >= convergence_threshold(N)).sum()),
                         "complete chains": sum(complete_chain(r["census_chain"]) for r in rs),
                         "closed cyclic": sum(closed_cyclic(r["census_chain"]) for r in rs),
                         "walls": float(np.mean([r["census_walls"] for r in rs])),
                         "ceiling": cyclic_ceiling(N)})
     return out
-
-
-def converged_threshold(N: int) -> float:
-    return min(0.95, cyclic_ceiling(N) - 0.01)
 
 
 def steps_needed(summary: list[dict], need: int = 3) -> dict[int, int | None]:

@@ -38,6 +38,8 @@ __all__ = [
     "conjugation_similarity",
     "defect_census",
     "padding_diagonal",
+    "cyclic_ceiling",
+    "convergence_threshold",
 ]
 
 
@@ -144,6 +146,25 @@ def defect_census(G, Q, threshold: float = 0.5, end: int = 3) -> dict:
         "entrance_weight": float(diag[:end].mean()),
         "defects": int(walls + counts["x"] + counts["o"] + max(counts["."] - 1, 0)),
     }
+
+
+def cyclic_ceiling(N: int) -> float:
+    """The cosine similarity, against the non-circulant shift, of a chain closed into a cycle
+    inside the window (the last pixel moved to the first): sqrt((N - 1) / N).
+
+    With a delta filter the loss cannot tell that cycle from the true shift (the filter's
+    powers never pass the last pixel), so converged fits often end there (mechanism 6 of the
+    convergence page): 0.926 at N = 7, 0.966 at N = 15, 0.985 at N = 33.
+    """
+    if int(N) != N or N < 2:
+        raise ValueError(f"N must be an integer >= 2, got {N!r}")
+    return float(np.sqrt((N - 1) / N))
+
+
+def convergence_threshold(N: int, target: float = 0.95, margin: float = 0.01) -> float:
+    """The cosine a fit must reach to count as converged in the convergence study: the
+    target, or just under the cyclic ceiling where the target lies above it (N <= 9)."""
+    return min(target, cyclic_ceiling(N) - margin)
 
 
 def padding_diagonal(G_big, padding: int) -> float:

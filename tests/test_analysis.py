@@ -168,6 +168,14 @@ def test_defect_census_end_weights_follow_the_direction():
     assert c["majority"] == -1 and c["exit_weight"] == pytest.approx(2 / 3) and c["entrance_weight"] == 0.0
 
 
+def test_cyclic_ceiling_and_convergence_threshold():
+    assert analysis.cyclic_ceiling(33) == pytest.approx(np.sqrt(32 / 33))
+    assert analysis.convergence_threshold(33) == 0.95  # the target lies under the ceiling 0.985
+    assert analysis.convergence_threshold(7) == pytest.approx(np.sqrt(6 / 7) - 0.01)  # 0.926 - 0.01
+    with pytest.raises(ValueError, match="N"):
+        analysis.cyclic_ceiling(1)
+
+
 def test_padding_diagonal():
     N, P = 5, 2
     G = np.eye(N + 2 * P)

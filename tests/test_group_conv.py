@@ -197,6 +197,8 @@ def test_delta_filter_cannot_see_where_the_exit_pixel_goes(N):
     from symlens.metrics import generator_cosine_similarity
     T = exact_shift_generator(N, circulant=False)
     assert generator_cosine_similarity(closed[P:P + N, P:P + N], T) == pytest.approx(np.sqrt((N - 1) / N))
+    from symlens.analysis import cyclic_ceiling
+    assert cyclic_ceiling(N) == pytest.approx(generator_cosine_similarity(closed[P:P + N, P:P + N], T))
     assert generator_cosine_similarity(truth[P:P + N, P:P + N], T) == pytest.approx(1.0)
     # a filter two pixels wide does see the difference
     wide = torch.tensor(delta_filter(N) + delta_filter(N, (N - 1) // 2 + 1), dtype=torch.float64) / np.sqrt(2)
