@@ -107,7 +107,7 @@ def fit_one(job: dict) -> dict:
     sizes = dict(batch_size=job["slot"] * N, hidden=job["hidden_factor"] * N, epochs=job["epochs"],
                  steps_per_epoch=job["steps_per_epoch"], log_every=job["log_every"], snapshot_every=0)
     cfg = get_profile(job["profile"], **{**sizes, **job["overrides"]})
-    data = lab_dataset(job["dataset"], cfg.training_samples, N, job["seed"])
+    data = lab_dataset(job["dataset"], cfg.training_samples, N, job["data_seed"])
     lens = SymmetryLens(cfg, seed=job["seed"], device="cpu", progress=False)
     t0 = time.perf_counter()
     lens.fit(data.X, true_generator=data.generator)
@@ -116,7 +116,7 @@ def fit_one(job: dict) -> dict:
     hist = lens.history_
     census = defect_census(G, data.transform)
     return {
-        **{k: job[k] for k in ("study", "setting", "dataset", "seed", "dim")},
+        **{k: job[k] for k in ("study", "setting", "dataset", "seed", "data_seed", "dim")},
         "overrides": job["overrides"],
         "cos": generator_cosine_similarity(G, data.generator),
         "best_cos": max(h["cosine_similarity"] for h in hist),
@@ -128,7 +128,7 @@ def fit_one(job: dict) -> dict:
                   "cos": [round(h["cosine_similarity"], 4) for h in hist]},
         "generator": np.round(G, 5).tolist(),
         "generator_full": np.round(lens.generator_full_, 6).tolist(),
-        "held_out_total": held_out_total(lens, lab_dataset(job["dataset"], 4 * cfg.batch_size, N, 1_000_003 + job["seed"])),
+        "held_out_total": held_out_total(lens, lab_dataset(job["dataset"], 4 * cfg.batch_size, N, 1_000_003 + job["data_seed"])),
         "filter": np.round(lens.filter_, 5).tolist(),
         "steps": lens.n_steps_,
         "seconds": wall,
@@ -231,6 +231,9 @@ def main(argv=None) -> None:
     p.add_argument("--slot", type=int, default=62, help="samples per conditioning slot: batch = slot x N")
     p.add_argument("--hidden-factor", type=int, default=8, help="estimator hidden width = factor x N")
     p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--data-seed", type=int, default=None,
+                   help="draw every fit's data with this seed instead of the fit's own seed (--seeds then "
+                        "seeds the initialisation, noise and batch order only)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default=str(REPO / "results" / "lab"))
     p.add_argument("--title", default=None)
@@ -241,7 +244,7 @@ def main(argv=None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     runs_path = out / "runs.jsonl"
     rows = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.exists() else []
-    done = {(r["setting"], r["dataset"], r["seed"], r["dim"], r["steps"]) for r in rows}
+    done = {(r["setting"], r["dataset"], r["seed"], r.get("data_seed", r["seed"]), r["dim"], r["steps"]) for r in rows}
     code = code_version()
     jobs = []
     for N in args.dim:
@@ -249,9 +252,11 @@ def main(argv=None) -> None:
             for d in args.datasets:
                 for seed in args.seeds:
                     steps = args.epochs * args.steps_per_epoch
-                    if (name, d, seed, N, steps) in done:
+                    data_seed = seed if args.data_seed is None else args.data_seed
+                    if (name, d, seed, data_seed, N, steps) in done:
                         continue
-                    jobs.append(dict(study=args.study, setting=name, overrides=ov, dataset=d, seed=seed, dim=N,
+                    jobs.append(dict(study=args.study, setting=name, overrides=ov, dataset=d, seed=seed,
+                                     data_seed=data_seed, dim=N,
                                      profile=args.profile, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
                                      slot=args.slot, hidden_factor=args.hidden_factor, log_every=args.log_every,
                                      code=code))
