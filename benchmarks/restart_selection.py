@@ -42,12 +42,13 @@ def main(argv=None) -> None:
         groups: dict[tuple, list[dict]] = {}
         for r in rows:
             groups.setdefault((r["setting"], r["dataset"], r["dim"]), []).append(r)
-        lines = [f"# Best-of-k restarts chosen by held-out loss: `{study.name}`", ""]
+        # headings at level 4 so that the file can be included in a book page's section
+        lines = [f"**Best-of-k restarts chosen by held-out loss: `{study.name}`**", ""]
         for (setting, dataset, N), fits in sorted(groups.items()):
             fits = sorted(fits, key=lambda r: r["seed"])
             sec = float(np.mean([r["seconds"] for r in fits]))
             kept = min(fits, key=lambda r: r["held_out_total"])
-            lines += [f"## {setting}, {dataset}, N = {N}", "",
+            lines += [f"#### {setting}, {dataset}, N = {N}", "",
                       "Fits (seed: cos, held-out loss): " + "; ".join(
                           f"{r['seed']}: {r['cos']:.3f}, {r['held_out_total']:.3f}" for r in fits)
                       + f". Kept by the loss: seed {kept['seed']} (cos {kept['cos']:.3f}); best: "
