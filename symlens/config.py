@@ -102,7 +102,8 @@ class LensConfig:
     # the model subsystem's optimiser: "adam" (faithful) normalises each coordinate of A and
     # ψ by its own gradient scale, so the weak-gradient padding block of A moves as fast as
     # the window block and the trajectory depends on the data's basis; "adam-tensorwise" uses
-    # one second-moment scalar per tensor (symlens.optim), which is basis-independent
+    # one second-moment scalar per tensor (symlens.optim), which is basis-independent but
+    # converged worse in the convergence study (book: differences page)
     model_optimizer: str = "adam"
     # estimators (spec §1.11)
     n_kernels: int = 4
