@@ -181,7 +181,9 @@ def write_table(rows: list[dict], path: Path, header: str) -> None:
                                        else str(v) for k, v in s.items()) + " |")
     lines += ["", "Per fit (seed: final cos, chain of the learned generator in the hidden basis):", ""]
     for r in sorted(rows, key=lambda r: (r["setting"], r["dataset"], r["dim"], r["seed"])):
-        lines.append(f"- {r['setting']} / {r['dataset']} / N={r['dim']} / seed {r['seed']}: "
+        data_seed = r.get("data_seed", r["seed"])
+        seed = f"seed {r['seed']}" + (f" (data seed {data_seed})" if data_seed != r["seed"] else "")
+        lines.append(f"- {r['setting']} / {r['dataset']} / N={r['dim']} / {seed}: "
                      f"cos {r['cos']:.3f} (best {r['best_cos']:.3f}), `{r['census_chain']}`, "
                      f"{r['steps']} steps, {r['seconds']:.0f} s, git {r['provenance']['git']}")
     path.write_text("\n".join(lines) + "\n")
