@@ -6,7 +6,13 @@ keep (the lowest held-out loss, eq. 13 at τ = 1; never the true generator), the
 the kept fit reaches 0.95, and the cost (k times the mean seconds of one fit, one thread).
 Writes ``restarts.md`` beside the study's runs.
 
-    python benchmarks/restart_selection.py results/lab/n33_restarts [more studies ...]
+    python benchmarks/restart_selection.py results/lab/n33_restarts [more studies ...] [--refit]
+
+``--refit`` also scores every fit the way the objective check does: estimators refitted to
+the fit's lift on one common training set per dataset and the loss taken on one common
+held-out set (:func:`symlens.objective.held_out_objective`), so that no fit is judged by its
+own, differently trained estimators.  The scores are saved in ``refit.json`` (reused when
+present) and the table gains the selection by that score.
 """
 
 from __future__ import annotations
@@ -14,31 +20,73 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
-def selection_curve(fits: list[dict], target: float = 0.95) -> list[dict]:
-    """One row per k: mean kept cos, P(kept ≥ target), mean best cos (an oracle, for scale)."""
+from small_n_lab import lab_dataset  # noqa: E402
+
+
+def selection_curve(fits: list[dict], target: float = 0.95, scores: tuple[str, ...] = ("held_out_total",)) -> list[dict]:
+    """One row per k: for each score, the mean cos of the fit it keeps (lowest score) and
+    P(kept ≥ target); and the mean best cos (an oracle, for scale)."""
     out = []
     for k in range(1, len(fits) + 1):
-        kept, best = [], []
-        for sub in itertools.combinations(fits, k):
-            kept.append(min(sub, key=lambda r: r["held_out_total"])["cos"])
-            best.append(max(r["cos"] for r in sub))
-        kept = np.array(kept)
-        out.append({"k": k, "subsets": len(kept), "mean kept cos": float(kept.mean()),
-                    f"P(kept ≥ {target})": float((kept >= target).mean()), "mean best cos": float(np.mean(best))})
+        subs = list(itertools.combinations(fits, k))
+        row = {"k": k, "subsets": len(subs)}
+        for key in scores:
+            kept = np.array([min(sub, key=lambda r: r[key])["cos"] for sub in subs])
+            label = "" if key == "held_out_total" else " (refit)"
+            row[f"mean kept cos{label}"] = float(kept.mean())
+            row[f"P(kept ≥ {target}){label}"] = float((kept >= target).mean())
+        row["mean best cos"] = float(np.mean([max(r["cos"] for r in sub) for sub in subs]))
+        out.append(row)
     return out
+
+
+def refit_scores(rows: list[dict], cache: Path, estimator_steps: int = 400) -> None:
+    """Add ``refit_total`` to every row: the held-out loss at τ = 1 with estimators refitted
+    on common data (one training and one held-out set per dataset and N)."""
+    import torch
+
+    from symlens.config import LensConfig
+    from symlens.objective import held_out_objective
+
+    torch.set_flush_denormal(True)
+    saved = json.loads(cache.read_text()) if cache.exists() else {}
+    data = {}
+    for r in rows:
+        key = f"{r['setting']}|{r['dataset']}|{r['dim']}|{r['seed']}"
+        if key not in saved:
+            cfg = LensConfig.from_dict(r["config"])
+            N = r["dim"]
+            if (r["dataset"], N) not in data:
+                data[r["dataset"], N] = (lab_dataset(r["dataset"], cfg.batch_size * 20, N, seed=0),
+                                         lab_dataset(r["dataset"], cfg.batch_size * 4, N, seed=1_000_003))
+            train, held = data[r["dataset"], N]
+            terms = held_out_objective(np.array(r["generator_full"]), np.array(r["filter"]), train.X, held.X, cfg,
+                                       tau=1.0, estimator_steps=estimator_steps)
+            saved[key] = terms["total"]
+            cache.write_text(json.dumps(saved, indent=1))
+            print(f"refit {key}: {saved[key]:+.4f} (cos {r['cos']:.3f}, own {r['held_out_total']:+.4f})", flush=True)
+        r["refit_total"] = saved[key]
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("studies", nargs="+")
+    p.add_argument("--refit", action="store_true", help="also select by a loss with refitted estimators")
     args = p.parse_args(argv)
+    scores = ("held_out_total", "refit_total") if args.refit else ("held_out_total",)
     for study in map(Path, args.studies):
         rows = [json.loads(line) for line in (study / "runs.jsonl").read_text().splitlines() if line.strip()]
+        if args.refit:
+            refit_scores(rows, study / "refit.json")
         groups: dict[tuple, list[dict]] = {}
         for r in rows:
             groups.setdefault((r["setting"], r["dataset"], r["dim"]), []).append(r)
@@ -48,12 +96,16 @@ def main(argv=None) -> None:
             fits = sorted(fits, key=lambda r: r["seed"])
             sec = float(np.mean([r["seconds"] for r in fits]))
             kept = min(fits, key=lambda r: r["held_out_total"])
+            refit = (f" Kept by the loss with refitted estimators: seed "
+                     f"{min(fits, key=lambda r: r['refit_total'])['seed']} (cos "
+                     f"{min(fits, key=lambda r: r['refit_total'])['cos']:.3f})." if args.refit else "")
             lines += [f"#### {setting}, {dataset}, N = {N}", "",
-                      "Fits (seed: cos, held-out loss): " + "; ".join(
-                          f"{r['seed']}: {r['cos']:.3f}, {r['held_out_total']:.3f}" for r in fits)
+                      "Fits (seed: cos, held-out loss" + (", refitted" if args.refit else "") + "): " + "; ".join(
+                          f"{r['seed']}: {r['cos']:.3f}, {r['held_out_total']:.3f}"
+                          + (f", {r['refit_total']:.3f}" if args.refit else "") for r in fits)
                       + f". Kept by the loss: seed {kept['seed']} (cos {kept['cos']:.3f}); best: "
-                      f"{max(r['cos'] for r in fits):.3f}. One fit: {sec:.0f} s on one thread.", ""]
-            curve = selection_curve(fits)
+                      f"{max(r['cos'] for r in fits):.3f}.{refit} One fit: {sec:.0f} s on one thread.", ""]
+            curve = selection_curve(fits, scores=scores)
             cols = list(curve[0]) + ["cost (one-thread s)"]
             lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
             for c in curve:
