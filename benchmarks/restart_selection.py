@@ -31,6 +31,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from small_n_lab import lab_dataset  # noqa: E402
 
+from symlens.analysis import unseen_defects  # noqa: E402
+
 
 def selection_curve(fits: list[dict], target: float = 0.95, scores: tuple[str, ...] = ("held_out_total",)) -> list[dict]:
     """One row per k: for each score, the mean cos of the fit it keeps (lowest score) and
@@ -105,6 +107,11 @@ def main(argv=None) -> None:
                           + (f", {r['refit_total']:.3f}" if args.refit else "") for r in fits)
                       + f". Kept by the loss: seed {kept['seed']} (cos {kept['cos']:.3f}); best: "
                       f"{max(r['cos'] for r in fits):.3f}.{refit} One fit: {sec:.0f} s on one thread.", ""]
+            Q = lab_dataset(dataset, 64, N, seed=0).transform
+            seen = [(r["seed"], unseen_defects(np.array(r["generator"]), np.array(r["filter"]), Q)) for r in fits]
+            lines += ["What the loss sees (filter peak, pixels its powers visit, defects, of them unseen): " + "; ".join(
+                f"{sd}: {u['filter_peak']}, {u['visited'][0]}–{u['visited'][1]}, {len(u['defects'])}, {len(u['unseen'])}"
+                for sd, u in seen) + ".", ""]
             curve = selection_curve(fits, scores=scores)
             cols = list(curve[0]) + ["cost (one-thread s)"]
             lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

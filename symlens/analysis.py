@@ -40,6 +40,7 @@ __all__ = [
     "padding_diagonal",
     "cyclic_ceiling",
     "convergence_threshold",
+    "unseen_defects",
 ]
 
 
@@ -193,6 +194,28 @@ def filter_peak_fraction(psi, Q) -> dict:
     h = np.asarray(Q, np.float64).T @ np.asarray(psi, np.float64)
     e = np.square(h)
     return {"peak_fraction": float(e.max() / e.sum()), "peak_index": int(e.argmax())}
+
+
+def unseen_defects(G, psi, Q) -> dict:
+    """Which of the chain's defects the loss can see.
+
+    The lift of eq. 5 transports the filter by the powers -(N-1)/2 .. (N-1)/2 only, so with a
+    filter peaked at hidden pixel c the loss depends on G only along pixels
+    c - (N-1)/2 .. c + (N-1)/2 of the window; off centre, the rest of the window is never
+    visited and defects there get no gradient (convergence page, "what the loss sees").
+    Defects are the census's symbols other than the majority direction.
+
+    Returns ``{"filter_peak", "visited": (lo, hi), "defects": [pixels], "unseen": [pixels]}``.
+    """
+    N = np.asarray(Q).shape[0]
+    c = filter_peak_fraction(psi, Q)["peak_index"]
+    h = (N - 1) // 2
+    lo, hi = max(0, c - h), min(N - 1, c + h)
+    census = defect_census(G, Q)
+    major = "+" if census["majority"] == 1 else "-"
+    defects = [j for j, sym in enumerate(census["chain"]) if sym != major]
+    return {"filter_peak": c, "visited": (lo, hi), "defects": defects,
+            "unseen": [j for j in defects if not lo <= j <= hi]}
 
 
 def standardized(X, centring: str = "scalar") -> np.ndarray:

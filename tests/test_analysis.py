@@ -176,6 +176,21 @@ def test_cyclic_ceiling_and_convergence_threshold():
         analysis.cyclic_ceiling(1)
 
 
+def test_unseen_defects_lie_beyond_the_filters_reach():
+    N = 9
+    G = _chain([-1, 1, 1, 1, 1, 1, 1, 1, None], N)  # pixel 0 jumps to the far end (index -1), the rest +
+    # a filter peaked at pixel 6 visits 6 - 4 .. 6 + 4 -> 2..8: the wrong link at 0 is unseen
+    psi = np.zeros(N)
+    psi[6] = 1.0
+    u = analysis.unseen_defects(G, psi, np.eye(N))
+    assert u["filter_peak"] == 6 and u["visited"] == (2, 8)
+    assert 0 in u["defects"] and u["unseen"] == [0]
+    # a centred filter sees every pixel
+    psi = np.zeros(N)
+    psi[4] = 1.0
+    assert analysis.unseen_defects(G, psi, np.eye(N))["unseen"] == []
+
+
 def test_padding_diagonal():
     N, P = 5, 2
     G = np.eye(N + 2 * P)
