@@ -98,14 +98,15 @@ def main(argv=None) -> None:
             fits = sorted(fits, key=lambda r: r["seed"])
             sec = float(np.mean([r["seconds"] for r in fits]))
             kept = min(fits, key=lambda r: r["held_out_total"])
-            refit = (f" Kept by the loss with refitted estimators: seed "
-                     f"{min(fits, key=lambda r: r['refit_total'])['seed']} (cos "
-                     f"{min(fits, key=lambda r: r['refit_total'])['cos']:.3f})." if args.refit else "")
+            refit = ""
+            if args.refit:
+                kept_refit = min(fits, key=lambda r: r["refit_total"])
+                refit = f" Kept by the loss with refitted estimators: seed {kept_refit['seed']} (cos {kept_refit['cos']:.3f})."
             lines += [f"#### {setting}, {dataset}, N = {N}", "",
                       "Fits (seed: cos, held-out loss" + (", refitted" if args.refit else "") + "): " + "; ".join(
                           f"{r['seed']}: {r['cos']:.3f}, {r['held_out_total']:.3f}"
                           + (f", {r['refit_total']:.3f}" if args.refit else "") for r in fits)
-                      + f". Kept by the loss: seed {kept['seed']} (cos {kept['cos']:.3f}); best: "
+                      + f". Kept by the loss with the fit's own estimators: seed {kept['seed']} (cos {kept['cos']:.3f}); best: "
                       f"{max(r['cos'] for r in fits):.3f}.{refit} One fit: {sec:.0f} s on one thread.", ""]
             Q = lab_dataset(dataset, 64, N, seed=0).transform
             seen = [(r["seed"], unseen_defects(np.array(r["generator"]), np.array(r["filter"]), Q)) for r in fits]
