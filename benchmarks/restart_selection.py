@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from small_n_lab import lab_dataset  # noqa: E402
+from small_n_lab import lab_dataset, read_runs  # noqa: E402
 
 from symlens.analysis import unseen_defects  # noqa: E402
 
@@ -86,7 +86,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     scores = ("held_out_total", "refit_total") if args.refit else ("held_out_total",)
     for study in map(Path, args.studies):
-        rows = [json.loads(line) for line in (study / "runs.jsonl").read_text().splitlines() if line.strip()]
+        rows = read_runs(study / "runs.jsonl")
         if args.refit:
             refit_scores(rows, study / "refit.json")
         groups: dict[tuple, list[dict]] = {}

@@ -92,6 +92,11 @@ def code_version() -> dict:
     return {"git": sha + ("-dirty" if dirty else "")}
 
 
+def read_runs(path: Path) -> list[dict]:
+    """The fits saved in a study's ``runs.jsonl``, one dict per line."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
 def fit_one(job: dict) -> dict:
     """Train one fit (in a worker process, one thread) and return its record."""
     import torch
@@ -245,7 +250,7 @@ def main(argv=None) -> None:
     out = Path(args.out) / args.study
     out.mkdir(parents=True, exist_ok=True)
     runs_path = out / "runs.jsonl"
-    rows = [json.loads(line) for line in runs_path.read_text().splitlines()] if runs_path.exists() else []
+    rows = read_runs(runs_path) if runs_path.exists() else []
     done = {(r["setting"], r["dataset"], r["seed"], r.get("data_seed", r["seed"]), r["dim"], r["steps"]) for r in rows}
     code = code_version()
     jobs = []

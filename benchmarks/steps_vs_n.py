@@ -24,7 +24,6 @@ recipe and sizes (here the N = 21, 12 000-step schedule of the batch study).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -33,22 +32,23 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from small_n_lab import read_runs  # noqa: E402
 from symlens.analysis import convergence_threshold, cyclic_ceiling  # noqa: E402
 
 
-def _forward(chain: str) -> bool:
-    return chain.count("+") >= chain.count("-")
+def complete_chain(fit: dict) -> bool:
+    """Every link but the exit one in the census's majority direction."""
+    chain, forward = fit["census_chain"], fit["census_majority"] == 1
+    inner = chain[:-1] if forward else chain[1:]
+    return set(inner) == {"+" if forward else "-"}
 
 
-def complete_chain(chain: str) -> bool:
-    """Every link but the exit one in a single direction (entrance/exit read off the majority)."""
-    inner = chain[:-1] if _forward(chain) else chain[1:]
-    return set(inner) == {"+" if _forward(chain) else "-"}
-
-
-def closed_cyclic(chain: str) -> bool:
+def closed_cyclic(fit: dict) -> bool:
     """A complete chain whose exit pixel jumps (back to the entrance: a cycle in the window)."""
-    return complete_chain(chain) and chain[-1 if _forward(chain) else 0] == "x"
+    chain = fit["census_chain"]
+    return complete_chain(fit) and chain[-1 if fit["census_majority"] == 1 else 0] == "x"
 
 
 def table(rows: list[dict]) -> list[dict]:
@@ -60,8 +60,8 @@ def table(rows: list[dict]) -> list[dict]:
             out.append({"N": N, "steps": steps, "fits": len(rs), "mean cos": float(cos.mean()),
                         "min cos": float(cos.min()), "≥ 0.95": int((cos >= 0.95).sum()),
                         "converged": int((cos >= convergence_threshold(N)).sum()),
-                        "complete chains": sum(complete_chain(r["census_chain"]) for r in rs),
-                        "closed cyclic": sum(closed_cyclic(r["census_chain"]) for r in rs),
+                        "complete chains": sum(complete_chain(r) for r in rs),
+                        "closed cyclic": sum(closed_cyclic(r) for r in rs),
                         "walls": float(np.mean([r["census_walls"] for r in rs])),
                         "ceiling": cyclic_ceiling(N)})
     return out
@@ -83,20 +83,16 @@ def fit_exponent(needed: dict[int, int | None]) -> tuple[float, float] | None:
     return float(a), float(np.exp(b))
 
 
-def _read(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--study", default=str(REPO / "results" / "lab" / "steps_vs_n"))
     p.add_argument("--also", nargs="*", default=[], metavar="FILE:SETTING")
     args = p.parse_args(argv)
     study = Path(args.study)
-    rows = _read(study / "runs.jsonl")
+    rows = read_runs(study / "runs.jsonl")
     for spec in args.also:
         path, _, setting = spec.rpartition(":")
-        extra = [r for r in _read(Path(path)) if r["setting"] == setting]
+        extra = [r for r in read_runs(Path(path)) if r["setting"] == setting]
         if not extra:
             raise SystemExit(f"--also {spec}: no fits of setting {setting!r} in {path}")
         rows += extra
