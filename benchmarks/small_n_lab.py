@@ -103,7 +103,7 @@ def fit_one(job: dict) -> dict:
 
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
-    from symlens.analysis import defect_census, padding_diagonal
+    from symlens.analysis import defect_census, filter_peak_fraction, padding_diagonal
     from symlens.config import get_profile
     from symlens.lens import SymmetryLens
     from symlens.metrics import generator_cosine_similarity
@@ -130,7 +130,12 @@ def fit_one(job: dict) -> dict:
         "final_losses": {k: hist[-1][k] for k in ("total", "alignment", "reg1", "reg2", "resolution",
                                                    "information")},
         "curve": {"step": [h["step"] for h in hist], "tau": [round(h["tau"], 4) for h in hist],
-                  "cos": [round(h["cosine_similarity"], 4) for h in hist]},
+                  "cos": [round(h["cosine_similarity"], 4) for h in hist],
+                  "offset": [round(h["filter_offset"], 2) for h in hist]},
+        # where the filter sits: steps along G's chain from the middle (symlens.recentre), and
+        # its peak in the hidden basis, in pixels from the middle
+        "filter_offset": hist[-1]["filter_offset"],
+        "filter_peak": filter_peak_fraction(lens.filter_, data.transform)["peak_index"] - (N - 1) // 2,
         "generator": np.round(G, 5).tolist(),
         "generator_full": np.round(lens.generator_full_, 6).tolist(),
         "held_out_total": held_out_total(lens, lab_dataset(job["dataset"], 4 * cfg.batch_size, N, 1_000_003 + job["data_seed"])),
@@ -173,6 +178,7 @@ def summarise(rows: list[dict]) -> list[dict]:
             # fits saved before these were recorded have neither: shown as nan
             "exit w": _mean_of(rs, "census_exit_weight"),
             "pad diag": _mean_of(rs, "padding_diagonal"),
+            "|offset|": _mean_of([{"o": abs(r["filter_offset"])} for r in rs if "filter_offset" in r], "o"),
         })
     return out
 
@@ -182,7 +188,7 @@ def write_table(rows: list[dict], path: Path, header: str) -> None:
     cols = list(summ[0]) if summ else []
     lines = [header, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for s in summ:
-        lines.append("| " + " | ".join(f"{v:.2f}" if k in ("walls", "defects", "exit w", "pad diag") else f"{v:.3f}" if isinstance(v, float)
+        lines.append("| " + " | ".join(f"{v:.2f}" if k in ("walls", "defects", "exit w", "pad diag", "|offset|") else f"{v:.3f}" if isinstance(v, float)
                                        else str(v) for k, v in s.items()) + " |")
     lines += ["", "Per fit (seed: final cos, chain of the learned generator in the hidden basis):", ""]
     for r in sorted(rows, key=lambda r: (r["setting"], r["dataset"], r["dim"], r["seed"])):

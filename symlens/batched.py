@@ -29,7 +29,9 @@ from tqdm.auto import tqdm
 from .config import LensConfig
 from .losses import ModelLoss
 from .optim import model_optimizer
-from .train import Trainer, resolve_device, scheduled, step_clock, update
+from .generator import skew
+from .recentre import recentre_filter
+from .train import Trainer, recentre_due, resolve_device, scheduled, step_clock, update
 
 __all__ = ["BatchedTrainer"]
 
@@ -102,6 +104,11 @@ class BatchedTrainer:
         update(terms[0].sum() + est.sum(), self.opt_model, self.opt_est,
                self.params["model.filter.psi"] if cfg.filter_norm == "unit" else None)
         self.step += 1
+        if recentre_due(cfg, self.step):
+            with torch.no_grad():
+                big = torch.linalg.matrix_exp(skew(self.params["model.generator.A"].double()))
+                recentre_filter(self.params["model.filter.psi"], big, self._template.model.generator.padding,
+                                self.opt_model)
         return terms, est
 
     @torch.no_grad()

@@ -105,6 +105,10 @@ class LensConfig:
     # one second-moment scalar per tensor (symlens.optim), which is basis-independent but
     # converged worse in the convergence study (book: differences page)
     model_optimizer: str = "adam"
+    # every this many steps, move the filter ψ to the middle of the chain the generator draws
+    # (symlens.recentre): eq. 5 transports ψ by ±(N-1)/2 powers only, so an off-centre filter
+    # leaves the far end of the window unseen by the loss.  0: never (faithful)
+    recentre_filter_every: int = 0
     # estimators (spec §1.11)
     n_kernels: int = 4
     hidden: int | None = None  # conditional MLP width H; None -> 16 N (528 for N = 33)
@@ -132,7 +136,7 @@ class LensConfig:
                     "n_batches", "epochs", "steps_per_epoch", "model_lr", "estimator_lr",
                     "lr_decay", "adam_eps", "log_every", "checkpoint_every")
         bad = [f"{k}={getattr(self, k)!r}" for k in positive if not getattr(self, k) > 0]
-        bad += [f"{k}={getattr(self, k)!r}" for k in ("padding", "hidden", "snapshot_every")
+        bad += [f"{k}={getattr(self, k)!r}" for k in ("padding", "hidden", "snapshot_every", "recentre_filter_every")
                 if getattr(self, k) is not None and getattr(self, k) < (0 if k != "hidden" else 1)]
         if bad:
             raise ValueError(f"invalid configuration value(s): {', '.join(bad)} (must be positive)")
@@ -184,9 +188,9 @@ MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 #: :class:`~symlens.lens.SymmetryLens` for a named profile.
 RECIPES: dict[str, dict] = {
     "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr",
-                     model_optimizer="adam"),
+                     model_optimizer="adam", recentre_filter_every=0),
     "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr",
-                    model_optimizer="adam"),
+                    model_optimizer="adam", recentre_filter_every=0),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}

@@ -29,6 +29,7 @@ from .group_conv import GroupConvolution
 from .losses import ModelLoss, estimator_loss, model_loss
 from .metrics import generator_cosine_similarity, generator_rmse
 from .optim import model_optimizer
+from .recentre import chain_offset, recentre_filter
 from .schedules import filter_noise_std, learning_rate, training_time
 
 __all__ = ["Trainer", "LensSystem", "resolve_device", "CHECKPOINT_NAME"]
@@ -186,6 +187,10 @@ class Trainer:
         update(terms.total + est, self.opt_model, self.opt_est,
                self.model.filter.psi if self.config.filter_norm == "unit" else None)
         self.step += 1
+        if recentre_due(self.config, self.step):
+            with torch.no_grad():
+                recentre_filter(self.model.filter.psi, self.model.generator.big(),
+                                self.model.generator.padding, self.opt_model)
         return terms, est
 
     # ------------------------------------------------------------------ data feed
@@ -211,6 +216,15 @@ class Trainer:
         """K with the clean filter, (N, N) float64."""
         return self.model.matrix().double().cpu().numpy()
 
+    @torch.no_grad()
+    def filter_offset(self) -> float:
+        """Steps of Gᵀ from the filter to the middle of the generator's chain
+        (:func:`symlens.recentre.chain_offset`; 0 when centred)."""
+        psi = self.model.filter.psi
+        if not psi.abs().sum() > 0:  # the filter starts at zero
+            return 0.0
+        return float(chain_offset(self.model.generator.big(), psi, self.model.generator.padding))
+
     def _log(self, terms, est, true_generator) -> dict:
         cfg, step = self.config, self.step - 1
         tau = training_time(cfg, step)
@@ -222,6 +236,7 @@ class Trainer:
             "model_lr": learning_rate(cfg, cfg.model_lr, step),
             **terms.as_floats(),
             "estimator": float(est.detach()),
+            "filter_offset": self.filter_offset(),
             "elapsed_s": self.elapsed,
         }
         if true_generator is not None:
@@ -368,6 +383,11 @@ def update(loss: torch.Tensor, opt_model, opt_est, unit_filter: torch.Tensor | N
         with torch.no_grad():
             norm = unit_filter.norm(dim=-1, keepdim=True)
             unit_filter.div_(torch.where(norm > 0, norm, torch.ones_like(norm)))
+
+
+def recentre_due(cfg: LensConfig, step: int) -> bool:
+    """Whether the filter is recentred after ``step`` steps (``recentre_filter_every``)."""
+    return bool(cfg.recentre_filter_every) and step % cfg.recentre_filter_every == 0
 
 
 def step_clock(cfg: LensConfig, step: int, total: int, t0: float, time_limit_s, device) -> tuple[bool, bool, float]:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.linalg
 import torch
 
 from symlens.batched import BatchedTrainer
@@ -52,6 +53,22 @@ def test_stacked_fits_equal_independent_fits(options):
                                    np.stack(alone.snapshots["generator"]), atol=2e-4)
     assert "cosine_similarity" in bt.trainers[0].history[-1]
     assert "cosine_similarity" not in bt.trainers[1].history[-1]
+
+
+def test_stacked_filters_are_recentred_each_along_its_own_chain():
+    # every run's generator set to the exact padded shift (A = log G; see test_recentre.py),
+    # filters deltas at pixels 0 and 5: after the due step each sits at pixel 3
+    P = 3
+    M = N + 2 * P
+    G = np.zeros((M, M))
+    G[np.arange(M), (np.arange(M) + 1) % M] = 1.0
+    cfg = _cfg(model_lr=1e-9, filter_noise=1e-9, recentre_filter_every=1, filter_norm="unit")
+    bt = BatchedTrainer(cfg, N, [0, 1])
+    with torch.no_grad():
+        bt.params["model.generator.A"].copy_(torch.from_numpy(np.stack([scipy.linalg.logm(G).real] * 2)))
+        bt.params["model.filter.psi"].copy_(torch.eye(N)[[0, 5]])
+    bt.train_step(torch.from_numpy(np.stack([_X(0)[: N * 4], _X(1)[: N * 4]])))
+    np.testing.assert_allclose(bt.params["model.filter.psi"].detach().numpy(), np.eye(N)[[3, 3]], atol=1e-5)
 
 
 def test_one_run_on_cpu():
