@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from small_n_lab import read_runs  # noqa: E402
-from symlens.analysis import convergence_threshold, cyclic_ceiling  # noqa: E402
+from symlens.analysis import convergence_threshold, cyclic_ceiling, steps_needed  # noqa: E402
 
 
 def complete_chain(fit: dict) -> bool:
@@ -67,14 +67,6 @@ def table(rows: list[dict]) -> list[dict]:
     return out
 
 
-def steps_needed(summary: list[dict], need: int = 3) -> dict[int, int | None]:
-    res = {}
-    for N in sorted({s["N"] for s in summary}):
-        ok = [s["steps"] for s in summary if s["N"] == N and s["converged"] >= need]
-        res[N] = min(ok) if ok else None
-    return res
-
-
 def fit_exponent(needed: dict[int, int | None]) -> tuple[float, float] | None:
     pts = [(N, s) for N, s in needed.items() if s is not None]
     if len(pts) < 2:
@@ -97,7 +89,7 @@ def main(argv=None) -> None:
             raise SystemExit(f"--also {spec}: no fits of setting {setting!r} in {path}")
         rows += extra
     summ = table(rows)
-    needed = steps_needed(summ)
+    needed = steps_needed(rows)
     fit = fit_exponent(needed)
     cols = list(summ[0])
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

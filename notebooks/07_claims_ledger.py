@@ -576,12 +576,8 @@ finding("C9", "The estimators lag behind the model: with the `cpu` profile's rat
 # Steps against N with that recipe: a fit converges at cos >= min(0.95, cyclic ceiling - 0.01).
 def _steps_vs_n(path):
     rows = _jsonl(path)
-    dims = sorted({r["dim"] for r in rows})
-    needed = {}
-    for n in dims:
-        ok = [st for st in sorted({r["steps"] for r in rows if r["dim"] == n})
-              if sum(r["cos"] >= analysis.convergence_threshold(n) for r in rows if r["dim"] == n and r["steps"] == st) >= 3]
-        needed[n] = ok[0] if ok else None
+    needed = analysis.steps_needed(rows, need=3)
+    dims = sorted(needed)
     longest = max(r["steps"] for r in rows)
     measured = "; ".join(f"N = {n}: {needed[n] if needed[n] else f'> {longest}'} steps" for n in dims)
     measured = f"{rows[0]['dataset']}, 4 seeds, steps for 3 of 4 fits to converge: {measured}"

@@ -18,6 +18,7 @@ from .data import shift_matrix
 from .metrics import best_direction, cosine_similarity
 
 __all__ = [
+    "steps_needed",
     "hidden_basis",
     "shift_power_similarities",
     "edge_error_fraction",
@@ -166,6 +167,21 @@ def convergence_threshold(N: int, target: float = 0.95, margin: float = 0.01) ->
     """The cosine a fit must reach to count as converged in the convergence study: the
     target, or just under the cyclic ceiling where the target lies above it (N <= 9)."""
     return min(target, cyclic_ceiling(N) - margin)
+
+
+def steps_needed(fits, need: int = 3) -> dict[int, int | None]:
+    """For each N, the fewest steps at which at least ``need`` fits reached
+    :func:`convergence_threshold` (None where no schedule run did).
+
+    fits: records with ``dim``, ``steps`` and final ``cos`` (a lab study's runs.jsonl lines).
+    """
+    fits = list(fits)
+    out = {}
+    for n in sorted({f["dim"] for f in fits}):
+        ok = [st for st in sorted({f["steps"] for f in fits if f["dim"] == n})
+              if sum(f["cos"] >= convergence_threshold(n) for f in fits if f["dim"] == n and f["steps"] == st) >= need]
+        out[n] = ok[0] if ok else None
+    return out
 
 
 def padding_diagonal(G_big, padding: int) -> float:

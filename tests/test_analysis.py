@@ -225,3 +225,13 @@ def test_standardized_follows_the_layer_for_both_centrings():
     Z = analysis.standardized(X, "component")
     np.testing.assert_allclose(Z.mean(0), 0.0, atol=1e-12)
     assert np.mean(Z**2) == pytest.approx(1.0)
+
+
+def test_steps_needed_is_the_shortest_schedule_with_enough_converged_fits():
+    def fits(dim, steps, cos):
+        return [{"dim": dim, "steps": steps, "cos": c} for c in cos]
+    rows = (fits(15, 1500, [0.97, 0.5, 0.5, 0.5]) + fits(15, 3000, [0.97, 0.96, 0.951, 0.2])
+            + fits(15, 6000, [0.97] * 4) + fits(21, 6000, [0.96, 0.96, 0.9, 0.9])
+            + fits(7, 750, [0.92, 0.92, 0.92, 0.1]))  # N = 7 counts 0.916 (ceiling 0.926 - 0.01)
+    assert analysis.steps_needed(rows) == {7: 750, 15: 3000, 21: None}
+    assert analysis.steps_needed(rows, need=2)[21] == 6000
