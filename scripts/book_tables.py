@@ -82,7 +82,7 @@ def _hardware(prov: dict) -> str:
     hw = str(prov.get("hardware", ""))
     if prov.get("device") == "cpu":
         threads = hw.split(",")[-1].strip() if "thread" in hw else hw
-        hw = f"CPU ({threads})"
+        hw = f"CPU ({'1 thread' if threads == '1 threads' else threads})"  # runs saved before io.py said "1 thread"
     return f"`{prov.get('profile')}` on {hw}"
 
 

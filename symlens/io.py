@@ -62,7 +62,8 @@ def provenance(profile: str, seed: int, device, wall_time_s: float | None = None
     if dev.startswith("cuda") and torch.cuda.is_available():
         hardware = torch.cuda.get_device_name(torch.device(dev))
     else:
-        hardware = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+        n = torch.get_num_threads()
+        hardware = f"{platform.processor() or platform.machine()}, {n} thread{'' if n == 1 else 's'}"
     return to_plain(
         {
             "profile": profile,
