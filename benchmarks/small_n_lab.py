@@ -18,7 +18,8 @@ finish; a rerun skips fits already there, so a study can be extended or resumed)
 ``table.md`` (per setting and dataset: mean, min and max cos, fits ≥ 0.95, mean defects;
 then every fit's chain), ``summary.md`` (the summary table alone, for the book) and
 ``cos.png``.  Datasets are the six named ones at dimension N, plus ``<signal>-haar``
-(the signal behind a Haar-random orthogonal basis, seed 0) and ``<signal>-haar<k>``.
+(the signal behind a Haar-random orthogonal basis, seed 0) and ``<signal>-haar<k>``, where
+the signal may also be one of the made-up families ``field`` and ``wave``.
 """
 
 from __future__ import annotations
@@ -62,17 +63,61 @@ def parse_setting(text: str) -> tuple[str, dict]:
     return name, overrides
 
 
+#: Signal families made up for the laboratory (never in the paper, never tuned on): a smooth
+#: stationary random field and windowed oscillations.  Both are windows of a process whose
+#: statistics do not change under translation, so the shift is their symmetry too.
+MADE_UP_SIGNALS = ("field", "wave")
+
+
+def made_up_signals(kind: str, n: int, dim: int, rng: np.random.Generator, noise_std: float = 0.05) -> np.ndarray:
+    """(n, dim) float32 samples of a made-up family, scaled to unit root-mean-square, plus noise.
+
+    ``field``: a Gaussian process with squared-exponential covariance, amplitude A ~ U[0.5, 1.5]
+    and length ℓ ~ U[1.5, 4] px drawn per sample (one of four lengths on a grid, for speed).
+    ``wave``: A cos(ω (t - c) + φ) exp(-(t - c)² / 2w²), A ~ U[0.5, 1.5], ω ~ U[0.6, 1.4] rad/px,
+    w ~ U[1.5, 3] px, c ~ U[-dim, dim], φ ~ U[0, 2π): a wave packet anywhere in or beyond the window.
+    """
+    t = np.arange(dim) - (dim - 1) / 2
+    A = rng.uniform(0.5, 1.5, (n, 1))
+    if kind == "field":
+        lengths = np.array([1.5, 2.33, 3.17, 4.0])
+        which = rng.integers(0, len(lengths), n)
+        z = rng.standard_normal((n, dim))
+        S = np.empty((n, dim))
+        for k, ell in enumerate(lengths):
+            cov = np.exp(-0.5 * ((t[:, None] - t[None, :]) / ell) ** 2) + 1e-6 * np.eye(dim)
+            rows = which == k
+            S[rows] = z[rows] @ np.linalg.cholesky(cov).T
+        S *= A
+    elif kind == "wave":
+        omega, w = rng.uniform(0.6, 1.4, (n, 1)), rng.uniform(1.5, 3.0, (n, 1))
+        c, phi = rng.uniform(-dim, dim, (n, 1)), rng.uniform(0, 2 * np.pi, (n, 1))
+        S = A * np.cos(omega * (t - c) + phi) * np.exp(-0.5 * ((t - c) / w) ** 2)
+    else:
+        raise ValueError(f"unknown made-up signal {kind!r}; choose one of {MADE_UP_SIGNALS}")
+    S = S / np.sqrt(np.mean(S**2))
+    return (S + noise_std * rng.standard_normal(S.shape)).astype(np.float32)
+
+
 def lab_dataset(name: str, n_samples: int, dim: int, seed: int):
     """A named dataset at dimension ``dim``, or ``<signal>-haar[k]``: the signal behind a
-    Haar-random orthogonal basis drawn with seed k (default 0)."""
+    Haar-random orthogonal basis drawn with seed k (default 0).  ``<signal>`` may also be one
+    of :data:`MADE_UP_SIGNALS`."""
+    from dataclasses import replace
+
     from symlens.analysis import random_orthogonal
     from symlens.data import make_dataset
 
     signal, _, kind = name.partition("-")
     if kind.startswith("haar"):
         q_seed = int(kind[4:] or 0)
-        return make_dataset(f"{signal}-translation", n_samples, dim=dim, seed=seed,
-                            transform=random_orthogonal(dim, seed=10_000 + q_seed))
+        Q = random_orthogonal(dim, seed=10_000 + q_seed)
+        if signal in MADE_UP_SIGNALS:
+            # the ground truth (Q, its conjugated shift) from a named dataset, new signals behind Q
+            base = make_dataset("gaussian-translation", 1, dim=dim, seed=seed, transform=Q)
+            S = made_up_signals(signal, n_samples, dim, np.random.default_rng([seed, 7]))
+            return replace(base, name=name, signals=S, X=(S @ Q.T).astype(np.float32))
+        return make_dataset(f"{signal}-translation", n_samples, dim=dim, seed=seed, transform=Q)
     return make_dataset(name, n_samples, dim=dim, seed=seed)
 
 

@@ -99,3 +99,24 @@ def test_profile_step():
     text = _run("benchmarks/profile_step.py", "--hidden", "8", "--batch", "66", "--steps", "1", "--top", "2",
                 "--paths", "fused", "reference")
     assert "fused path" in text and "reference path" in text and "estimator products" in text
+
+
+@pytest.mark.parametrize("kind, tol", [("field", 1.15), ("wave", 1.3)])
+def test_made_up_lab_signals_are_stationary_behind_their_haar_basis(kind, tol):
+    # windows of a translation-invariant process: every pixel has the same variance and every
+    # pair of neighbours the same covariance (up to sampling error and the window's edges)
+    import numpy as np
+
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from small_n_lab import lab_dataset
+
+    d = lab_dataset(f"{kind}-haar", 20_000, 11, seed=0)
+    np.testing.assert_allclose(d.X, d.signals @ d.transform.T, atol=1e-5)
+    np.testing.assert_allclose(d.transform @ d.transform.T, np.eye(11), atol=1e-10)
+    shift = np.eye(11, k=-1)  # the hidden symmetry (T e_j = e_{j+1}), conjugated by the basis
+    np.testing.assert_allclose(d.generator, d.transform @ shift @ d.transform.T, atol=1e-10)
+    S = d.signals.astype(np.float64)
+    var = S.var(0)
+    lag1 = np.mean(S[:, 1:] * S[:, :-1], 0)
+    assert var.max() / var.min() < tol
+    assert lag1.max() / lag1.min() < tol and lag1.min() > 0.2 * var.mean()  # smooth: neighbours correlate
