@@ -239,8 +239,8 @@ PROFILE_NOTES: dict[str, str] = {
     "smoke": "a few hundred steps at B = 1 023; checks the pipeline, not the method's accuracy",
     "cpu": "6 000 steps at B = 2 046 with 300x / 3x the paper's learning rates: about 7 minutes of "
            "steps on 2 idle CPU cores with the fused step (0.069 s/step), 11-12 minutes on one thread "
-           "(14 minutes with the earlier step); on gaussian-translation cos 0.96 with seed 0 but 0.84 "
-           "with seed 1, see benchmarks/README.md",
+           "(14 minutes with the earlier step); a fit is a draw: one dataset of six converges, "
+           "gaussian-translation seed 0 reached 0.90 on 2 threads and 0.49 on one, see benchmarks/README.md",
     "fast": "12 000 steps at B = 2 046 (the cpu profile's settings, twice the steps), meant for a GPU "
             "with the runs stacked (SYMLENS_BATCHED=1); measured on an H200 only up to step 5 788 "
             "(cos 0.93 / 0.95 / 0.77 on gaussian-translation seeds 0-2), see benchmarks/README.md",
