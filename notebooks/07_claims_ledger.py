@@ -329,6 +329,13 @@ def _mean(xs):
     return float(np.mean(list(xs)))
 
 
+def _by_setting(rows):
+    by = {}
+    for r in rows:
+        by.setdefault(r["setting"], []).append(r)
+    return by
+
+
 # (a) At N = 33, does the held-out objective (eq. 13 at τ = 1, estimators refitted to each
 # candidate) rank the true solution first?  rows.json: one row per dataset, centring, candidate.
 def _objective(path, centring):
@@ -469,34 +476,31 @@ finding("C5", "The conditional uniformity term (reg2) left at the true solution 
         f"{NOISE_FLAT_MAX}; partly if reg2 falls")
 
 
-# (e) The ablation: each term's coefficient set to zero, against the full loss with the same
-# settings (the per-component fits of the centring study).
+# (e) The ablation: each term's coefficient set to zero, against the full loss run in the same
+# study with the same seeds and settings (setting "full").
 TERM = {"alpha": "alignment", "beta": "uniformity", "gamma": "resolution", "delta": "information preservation"}
 
 
-def _ablation(path, full_path):
-    rows, full_rows = _jsonl(path), _jsonl(full_path)
-    ds, dim, steps = rows[0]["dataset"], rows[0]["dim"], rows[0]["steps"]
-    full = {r["seed"]: r["cos"] for r in full_rows
-            if r["dataset"] == ds and r["dim"] == dim and r["steps"] == steps
-            and r["overrides"] == {"centring": "component"}}
-    seeds = sorted({r["seed"] for r in rows})
-    ref = [full[k] for k in seeds if k in full]
-    off = [(" and ".join(TERM[k] for k in r["overrides"] if k in TERM), r["cos"], r["seed"]) for r in rows]
-    measured = (f"{ds}, N = {dim}, seed {', '.join(map(str, seeds))}: full loss "
-                + (f"{_mean(ref):.3f}" if ref else "not saved")
-                + (f" (seeds {', '.join(map(str, sorted(full)))}: {min(full.values()):.3f}–{max(full.values()):.3f})"
-                   if full else "")
-                + "; without " + ", ".join(f"{t} {c:.3f}" for t, c, _ in off))
-    below_same = bool(ref) and all(c < full[k] for _, c, k in off if k in full)
-    verdict = ("not tested" if not ref else
-               "confirmed" if all(c < min(full.values()) for _, c, _ in off) else
+def _ablation(path):
+    by = _by_setting(_jsonl(path))
+    full = {r["seed"]: r["cos"] for r in by.get("full", [])}
+    off = {name: rs for name, rs in by.items() if name != "full"}
+    first = next(iter(off.values()))[0]
+    measured = (f"{first['dataset']}, N = {first['dim']}, seeds {', '.join(map(str, sorted(full)))}: full loss mean "
+                + (f"{_mean(full.values()):.3f} ({min(full.values()):.3f}–{max(full.values()):.3f})" if full else "not saved")
+                + "; without " + ", ".join(
+                    f"{' and '.join(TERM[k] for k in rs[0]['overrides'] if k in TERM)} {_mean(r['cos'] for r in rs):.3f}"
+                    for rs in off.values()))
+    ablated = [r for rs in off.values() for r in rs]
+    below_same = bool(full) and all(r["cos"] < full[r["seed"]] for r in ablated if r["seed"] in full)
+    verdict = ("not tested" if not full else
+               "confirmed" if all(r["cos"] < min(full.values()) for r in ablated) else
                "partly" if below_same else "refuted")
-    return measured, verdict, _commits(rows + full_rows)
+    return measured, verdict, _commits([r for rs in by.values() for r in rs])
 
 
 finding("C6", "Every term of eq. 13 is needed: switching any one off (its coefficient set to 0) lowers the "
-        "final cosine.", ["lab/ablation/runs.jsonl", "lab/centring/runs.jsonl"], _ablation,
+        "final cosine.", ["lab/ablation/runs.jsonl"], _ablation,
         "confirmed if every ablated fit ends below the full loss's worst seed; partly if below the full loss "
         "with the same seed")
 
@@ -545,12 +549,6 @@ def _n33(short, long):
 finding("C8", f"At N = 33 a longer schedule lifts the `symlens` recipe to cos ≥ {COS_TARGET}.",
         ["cpu/recipe/gaussian-dst/seed0", "fast/recipe/gaussian-dst/seed0"], _n33,
         f"confirmed if the longer run reaches {COS_TARGET}; partly if it improves on the shorter one")
-
-def _by_setting(rows):
-    by = {}
-    for r in rows:
-        by.setdefault(r["setting"], []).append(r)
-    return by
 
 
 # Mechanism 5: the estimators at four times the `cpu` profile's rate, N = 15, 1 500 steps.
