@@ -35,8 +35,7 @@ def read_run(path: Path) -> dict:
     from symlens.config import PROFILES, RECIPES
 
     faithful = RECIPES["faithful"]
-    options = ", ".join(f"{k}={cfg[k]}" for k in ("centring", "filter_norm", "tau_start", "tau_clock")
-                        if k in cfg and cfg[k] != faithful[k])
+    options = ", ".join(f"{k}={cfg[k]}" for k in faithful if k in cfg and cfg[k] != faithful[k])
     cpu = PROFILES["cpu"]
     changed = [f"{k}={cfg[k]}" for k in ("batch_size", "estimator_lr", "model_lr", "lr_decay")
                if k in cfg and cfg[k] != getattr(cpu, k)]

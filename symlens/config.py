@@ -109,6 +109,11 @@ class LensConfig:
     # (symlens.recentre): eq. 5 transports ψ by ±(N-1)/2 powers only, so an off-centre filter
     # leaves the far end of the window unseen by the loss.  0: never (faithful)
     recentre_filter_every: int = 0
+    # the estimators' learning rate is estimator_lr x this (1: faithful).  The compressed
+    # profiles run the model at 300x the paper's rate but the estimators at 3x, and the
+    # estimators then lag behind the model and walls freeze (mechanism 5); 4 removes them at
+    # N = 15 and lifts the DST datasets at N = 33 (book: convergence page)
+    estimator_lr_scale: float = 1.0
     # estimators (spec §1.11)
     n_kernels: int = 4
     hidden: int | None = None  # conditional MLP width H; None -> 16 N (528 for N = 33)
@@ -134,7 +139,7 @@ class LensConfig:
     def __post_init__(self):
         positive = ("init_std", "filter_noise", "noise_decay_epochs", "n_kernels", "batch_size",
                     "n_batches", "epochs", "steps_per_epoch", "model_lr", "estimator_lr",
-                    "lr_decay", "adam_eps", "log_every", "checkpoint_every")
+                    "lr_decay", "adam_eps", "log_every", "checkpoint_every", "estimator_lr_scale")
         bad = [f"{k}={getattr(self, k)!r}" for k in positive if not getattr(self, k) > 0]
         bad += [f"{k}={getattr(self, k)!r}" for k in ("padding", "hidden", "snapshot_every", "recentre_filter_every")
                 if getattr(self, k) is not None and getattr(self, k) < (0 if k != "hidden" else 1)]
@@ -188,9 +193,9 @@ MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 #: :class:`~symlens.lens.SymmetryLens` for a named profile.
 RECIPES: dict[str, dict] = {
     "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr",
-                     model_optimizer="adam", recentre_filter_every=0),
+                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0),
     "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr",
-                    model_optimizer="adam", recentre_filter_every=0),
+                    model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}

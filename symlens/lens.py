@@ -67,8 +67,9 @@ class SymmetryLens:
     profile : a profile name of :mod:`symlens.config` (``"smoke"``, ``"cpu"``, ``"paper"``)
         or a :class:`~symlens.config.LensConfig`.
     recipe : the method options (:data:`symlens.config.RECIPES`).  ``"symlens"`` (the
-        default for a profile name) is the recipe that converged best in this project's
-        study; ``"faithful"`` is the authors' method.  A ``LensConfig`` is used as it is
+        default for a profile name: per-component centring, unit-norm filter, estimator rate
+        x4) is the recipe that converged best in this project's study; ``"faithful"`` is the
+        authors' method.  A ``LensConfig`` is used as it is
         unless a recipe is named.
     seed : seeds the initialisation, filter noise and batch order.
     device : ``"auto"`` (CUDA if available), ``"cpu"`` or ``"cuda"``.

@@ -106,3 +106,14 @@ def test_resolved_sizes():
     assert (c.resolved_padding(7), c.resolved_hidden(7)) == (7, 112)  # HEAD sensitivity runner: H = 112
     c = LensConfig(padding=0, hidden=5)
     assert (c.resolved_padding(7), c.resolved_hidden(7)) == (0, 5)
+
+
+def test_the_symlens_recipe_scales_the_estimator_rate_and_the_faithful_one_does_not():
+    from symlens.config import get_profile
+
+    cpu = get_profile("cpu")
+    assert get_profile("cpu", recipe="faithful").estimator_lr_scale == 1.0 == cpu.estimator_lr_scale
+    rec = get_profile("cpu", recipe="symlens")
+    assert rec.estimator_lr_scale == 4.0 and rec.estimator_lr == cpu.estimator_lr  # the profile's knob is kept
+    with pytest.raises(ValueError, match="estimator_lr_scale"):
+        get_profile("cpu", estimator_lr_scale=0.0)

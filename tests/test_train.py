@@ -99,8 +99,10 @@ def test_train_step_with_one_loss_zeroed_moves_only_the_other_subsystem(monkeypa
     assert _changed(eb_c, tr.conditional) == {"W1", "b1", "W2", "b2"}
 
 
-def test_train_step_sets_scheduled_learning_rates_and_tau(monkeypatch):
-    cfg = _cfg(epochs=3, steps_per_epoch=2, model_lr=1e-2, estimator_lr=1e-1, lr_decay=0.01)
+@pytest.mark.parametrize("scale", [1.0, 4.0])
+def test_train_step_sets_scheduled_learning_rates_and_tau(monkeypatch, scale):
+    cfg = _cfg(epochs=3, steps_per_epoch=2, model_lr=1e-2, estimator_lr=1e-1, lr_decay=0.01,
+               estimator_lr_scale=scale)
     seen = []
     real = train_mod.model_loss
     monkeypatch.setattr(train_mod, "model_loss", lambda y, m, c, tau, lc, **k: seen.append(tau) or real(y, m, c, tau, lc, **k))
@@ -110,7 +112,7 @@ def test_train_step_sets_scheduled_learning_rates_and_tau(monkeypatch):
         tr.train_step(x)
         epoch = step // 2
         assert tr.opt_model.param_groups[0]["lr"] == pytest.approx(1e-2 * 0.1 ** epoch, rel=1e-12)
-        assert tr.opt_est.param_groups[0]["lr"] == pytest.approx(1e-1 * 0.1 ** epoch, rel=1e-12)
+        assert tr.opt_est.param_groups[0]["lr"] == pytest.approx(scale * 1e-1 * 0.1 ** epoch, rel=1e-12)
     assert tr.step == cfg.total_steps
     assert seen[-1] == 1.0 and seen == [training_time(cfg, s) for s in range(cfg.total_steps)]
 
