@@ -114,7 +114,7 @@ def lab_dataset(name: str, n_samples: int, dim: int, seed: int):
         Q = random_orthogonal(dim, seed=10_000 + q_seed)
         if signal in MADE_UP_SIGNALS:
             # the ground truth (Q, its conjugated shift) from a named dataset, new signals behind Q
-            base = make_dataset("gaussian-translation", 1, dim=dim, seed=seed, transform=Q)
+            base = make_dataset("gaussian-translation", 64, dim=dim, seed=seed, transform=Q)
             S = made_up_signals(signal, n_samples, dim, np.random.default_rng([seed, 7]))
             return replace(base, name=name, signals=S, X=(S @ Q.T).astype(np.float32))
         return make_dataset(f"{signal}-translation", n_samples, dim=dim, seed=seed, transform=Q)
