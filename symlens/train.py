@@ -325,10 +325,12 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict) -> None:
+        # a checkpoint saved before an option existed ran with its default (the faithful setting)
+        saved = {**state, "config": LensConfig.from_dict(state["config"]).to_dict()}
         mismatch = [
             k
             for k, mine in (("config", self.config.to_dict()), ("dim", self.dim), ("seed", self.seed))
-            if _normalise(state[k]) != _normalise(mine)
+            if _normalise(saved[k]) != _normalise(mine)
         ]
         if mismatch:
             raise ValueError(f"checkpoint does not match this run: different {mismatch}")

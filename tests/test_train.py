@@ -226,6 +226,22 @@ def test_checkpoint_mismatch_and_missing(tmp_path):
         Trainer(_cfg(), N, seed=0).load_checkpoint(tmp_path / "missing")
 
 
+def test_a_checkpoint_from_before_an_option_existed_resumes_as_its_default(tmp_path):
+    # checkpoints of long runs span sessions; an option added in between was, for them, at its
+    # default (faithful) value, so they resume; one whose option differs from the run does not
+    tr = Trainer(_cfg(), N, seed=0)
+    tr.step = 3
+    path = tr.save_checkpoint(tmp_path)
+    state = torch.load(path, weights_only=False)
+    del state["config"]["estimator_lr_scale"], state["config"]["recentre_filter_every"]
+    torch.save(state, path)
+    again = Trainer(_cfg(), N, seed=0)
+    again.load_checkpoint(tmp_path)
+    assert again.step == 3
+    with pytest.raises(ValueError, match="config"):
+        Trainer(_cfg(estimator_lr_scale=2.0), N, seed=0).load_checkpoint(tmp_path)
+
+
 def test_fit_input_checks():
     with pytest.raises(ValueError, match="fewer than one batch"):
         Trainer(_cfg(), N, seed=0).fit(_X(n=N * 3), progress=False)
