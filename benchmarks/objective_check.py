@@ -4,7 +4,8 @@ solution, broken ones (one reversed segment, one jump) and learned ones from sav
 on each dataset, under the scalar (authors') and per-component centring.
 
     python benchmarks/objective_check.py [--dim 33] [--datasets ...] [--centring scalar component]
-        [--learned results/cpu/03_accuracy/runs] [--estimator-steps 400]
+        [--learned results/cpu/03_accuracy/runs] [--learned-lab results/lab/<study>/runs.jsonl[:setting]]
+        [--estimator-steps 400]
 
 Writes ``results/lab/objective/N<dim>/table.md``, ``rows.json`` and ``objective.png``.
 Learned candidates are read from ``<learned>/<dataset>/seed*/arrays.npz`` (their padded
@@ -28,7 +29,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from small_n_lab import code_version, lab_dataset  # noqa: E402
 
 
-def candidates(Q, P: int, learned_dir: Path | None, dataset: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def candidates(Q, P: int, learned_dir: Path | None, dataset: str,
+               lab_fits: list[dict] = ()) -> list[tuple[str, np.ndarray, np.ndarray]]:
     from symlens.objective import chain_candidate, jump_order, reversed_segment_order, true_order
 
     N = Q.shape[0]
@@ -46,6 +48,10 @@ def candidates(Q, P: int, learned_dir: Path | None, dataset: str) -> list[tuple[
                 prov = json.loads((run.parent / "metrics.json").read_text())
                 cos = prov["metrics"]["cosine_similarity"] if "metrics" in prov else float("nan")
                 out.append((f"learned {run.parent.name} (cos {cos:.2f})", a["generator_full"], a["filter"]))
+    for r in lab_fits:
+        if r["dataset"] == dataset and r["dim"] == N and np.shape(r["generator_full"])[0] == M:
+            out.append((f"learned {r['setting']} seed {r['seed']} (cos {r['cos']:.2f})",
+                        np.array(r["generator_full"]), np.array(r["filter"])))
     return out
 
 
@@ -61,6 +67,8 @@ def main(argv=None) -> None:
     p.add_argument("--datasets", nargs="+", default=list(DATASET_NAMES))
     p.add_argument("--centring", nargs="+", default=["scalar", "component"])
     p.add_argument("--learned", default=str(REPO / "results" / "cpu" / "03_accuracy" / "runs"))
+    p.add_argument("--learned-lab", nargs="*", default=[], metavar="RUNS.JSONL[:SETTING]",
+                   help="learned candidates from a laboratory study's fits (all, or one setting's)")
     p.add_argument("--estimator-steps", type=int, default=400)
     p.add_argument("--slot", type=int, default=62)
     p.add_argument("--hidden-factor", type=int, default=8)
@@ -74,12 +82,19 @@ def main(argv=None) -> None:
     rows = json.loads(rows_path.read_text()) if rows_path.exists() else []
     done = {(r["dataset"], r["centring"], r["candidate"]) for r in rows}
     code = code_version()
+    from small_n_lab import read_runs
+
+    lab_fits = []
+    for spec in args.learned_lab:
+        path, _, setting = spec.partition(":")
+        lab_fits += [r for r in read_runs(Path(path)) if not setting or r["setting"] == setting]
     for dataset in args.datasets:
         train = lab_dataset(dataset, args.slot * N * 20, N, seed=0)
         held = lab_dataset(dataset, args.slot * N * 4, N, seed=1_000_003)
         for centring in args.centring:
             cfg = get_profile("cpu", batch_size=args.slot * N, hidden=args.hidden_factor * N, centring=centring)
-            for name, G_big, psi in candidates(train.transform, cfg.resolved_padding(N), Path(args.learned), dataset):
+            for name, G_big, psi in candidates(train.transform, cfg.resolved_padding(N), Path(args.learned), dataset,
+                                                 lab_fits):
                 if (dataset, centring, name) in done:
                     continue
                 t0 = time.perf_counter()
