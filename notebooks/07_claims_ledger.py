@@ -336,6 +336,13 @@ def _by_setting(rows):
     return by
 
 
+def _by_setting_dataset(rows):
+    cells = {}
+    for r in rows:
+        cells.setdefault((r["setting"], r["dataset"]), []).append(r)
+    return cells
+
+
 # (a) At N = 33, does the held-out objective (eq. 13 at τ = 1, estimators refitted to each
 # candidate) rank the true solution first?  rows.json: one row per dataset, centring, candidate.
 def _objective(path, centring):
@@ -691,9 +698,7 @@ finding("C13", "The method's own held-out loss (eq. 13 at τ = 1, never the true
 # Mechanism 7's remedy (N = 21, est4, batch 31 N, 6 000 steps): the filter recentred every 100 steps.
 def _recentre(path):
     rows = _jsonl(path)
-    cells = {}
-    for r in rows:
-        cells.setdefault((r["setting"], r["dataset"]), []).append(r)
+    cells = _by_setting_dataset(rows)
     datasets = sorted({d for _, d in cells})
     gain = {d: _mean(r["cos"] for r in cells["recentre100", d]) - _mean(r["cos"] for r in cells["est4", d])
             for d in datasets}
@@ -716,12 +721,11 @@ finding("C14", "Keeping the resolving filter at the middle of the generator's ch
         "confirmed if the mean cos rises by at least 0.05 on every dataset and more fits converge; partly if it "
         "rises by 0.05 on some dataset")
 
+
 # Mechanism 2's second remedy (N = 15, est4, 3 000 steps, Legendre): τ started at 0.3 or 0.6.
 def _tau_start(path):
     rows = _jsonl(path)
-    cells = {}
-    for r in rows:
-        cells.setdefault((r["setting"], r["dataset"]), []).append(r)
+    cells = _by_setting_dataset(rows)
     datasets = sorted({d for _, d in cells})
     late = sorted({st for st, _ in cells} - {"est4"})
     gain = {(st, d): _mean(r["cos"] for r in cells[st, d]) - _mean(r["cos"] for r in cells["est4", d])
