@@ -217,11 +217,13 @@ def status_rows(root: Path) -> tuple[list[dict], dict | None]:
                      "evidence": ("only the smoke pipeline check has been run" if prof == "smoke"
                                   else f"run at `{prof}`: see the page" if prof else "not run"),
                      "verdict": "not yet" if prof in (None, "smoke") else "see page"})
-    paper = sorted((root / "results" / "paper").glob("**/metrics.json"))
-    if paper:
-        p = _load(paper[0])
+    # every run of a paper schedule, however far it got (the N = 33 one, the authors' 7-dim one)
+    for path in sorted((root / "results" / "paper").glob("**/metrics.json")):
+        p = _load(path)
         total = int(p["config"]["epochs"]) * int(p["config"]["steps_per_epoch"])
-        rows.append({"paper item": "the paper's own schedule", "book page": "[Convergence](convergence.md)",
+        rows.append({"paper item": f"the paper's own schedule: {path.parent.parent.name}, "
+                                   f"{p['config']['loss']['variant']} loss",
+                     "book page": "[Convergence](convergence.md)",
                      "profile and hardware": _hardware(p["provenance"]),
                      "evidence": f"{p['metrics']['steps']:,} of {total:,} steps run (cos "
                                  f"{p['metrics']['cosine_similarity']:.3f})".replace(",", " "),
