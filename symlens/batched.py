@@ -70,8 +70,7 @@ class BatchedTrainer:
         self.opt_model = model_optimizer(config.model_optimizer, [self.params[k] for k in model_keys],
                                          lr=config.model_lr, batch_dims=1, **adam)
         self.opt_est = torch.optim.Adam(
-            [v for k, v in self.params.items() if k not in model_keys],
-            lr=config.estimator_lr * config.estimator_lr_scale, **adam
+            [v for k, v in self.params.items() if k not in model_keys], lr=config.scaled_estimator_lr, **adam
         )
         self._losses = vmap(self._one, in_dims=(0, 0, 0, 0, None))
         self.step = 0

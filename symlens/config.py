@@ -161,6 +161,11 @@ class LensConfig:
         return self.epochs * self.steps_per_epoch
 
     @property
+    def scaled_estimator_lr(self) -> float:
+        """The estimators' initial learning rate: ``estimator_lr`` x ``estimator_lr_scale``."""
+        return self.estimator_lr * self.estimator_lr_scale
+
+    @property
     def training_samples(self) -> int:
         """Size of the fixed training set a named dataset is drawn with: n_batches x batch_size."""
         return self.n_batches * self.batch_size

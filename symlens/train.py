@@ -147,8 +147,7 @@ class Trainer:
         adam = dict(betas=config.adam_betas, eps=config.adam_eps)
         self.opt_model = model_optimizer(config.model_optimizer, self.model.parameters(), lr=config.model_lr, **adam)
         self.opt_est = torch.optim.Adam(
-            [*self.marginal.parameters(), *self.conditional.parameters()],
-            lr=config.estimator_lr * config.estimator_lr_scale, **adam
+            [*self.marginal.parameters(), *self.conditional.parameters()], lr=config.scaled_estimator_lr, **adam
         )
         # torch.compile fuses the estimators' elementwise work (same mathematics); the
         # first step pays the compilation (about a minute on a 2-core CPU).
@@ -366,7 +365,7 @@ def scheduled(cfg: LensConfig, step: int, opt_model, opt_est, device) -> tuple[f
     for group in opt_model.param_groups:
         group["lr"] = learning_rate(cfg, cfg.model_lr, step)
     for group in opt_est.param_groups:
-        group["lr"] = learning_rate(cfg, cfg.estimator_lr * cfg.estimator_lr_scale, step)
+        group["lr"] = learning_rate(cfg, cfg.scaled_estimator_lr, step)
     tau = torch.tensor(training_time(cfg, step), dtype=torch.float64, device=device)
     return filter_noise_std(cfg, step), tau
 
