@@ -44,14 +44,14 @@ RULES = {
 def table2_beyond_smoke(root) -> str:
     parts = []
     for m in sorted((root / "results").glob("*/03_accuracy/metrics.json")):
-        saved = json.loads(m.read_text())
+        saved = _load(m)
         summary = saved["metrics"]
         if summary["profile"] == "smoke":
             continue
         rows = []
         for e in summary["runs"]:
-            run = json.loads((m.parent.parent.parent / summary["run_dirs"][f"{e['dataset']}/seed{e['seed']}"]
-                              / "metrics.json").read_text())
+            run = _load(m.parent.parent.parent / summary["run_dirs"][f"{e['dataset']}/seed{e['seed']}"]
+                        / "metrics.json")
             prov = run["provenance"]
             rows.append({"dataset": e["dataset"], "seed": e["seed"], "cosine similarity": e["cosine_similarity"],
                          "RMSE": e["rmse"], "best power": e["best_power"],
@@ -74,7 +74,12 @@ def _rank(profile: str) -> int:
 
 
 def _load(path: Path) -> dict:
-    return json.loads(path.read_text())
+    """A saved metrics.json.  Provenance saved before io.py said "1 thread" reads that way."""
+    saved = json.loads(path.read_text())
+    prov = saved.get("provenance")
+    if isinstance(prov, dict) and str(prov.get("hardware", "")).endswith(", 1 threads"):
+        prov["hardware"] = prov["hardware"][: -len("threads")] + "thread"
+    return saved
 
 
 def _hardware(prov: dict) -> str:
@@ -82,7 +87,7 @@ def _hardware(prov: dict) -> str:
     hw = str(prov.get("hardware", ""))
     if prov.get("device") == "cpu":
         threads = hw.split(",")[-1].strip() if "thread" in hw else hw
-        hw = f"CPU ({'1 thread' if threads == '1 threads' else threads})"  # runs saved before io.py said "1 thread"
+        hw = f"CPU ({threads})"
     return f"`{prov.get('profile')}` on {hw}"
 
 
@@ -391,7 +396,7 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     rows = []
     for m in sorted((root / "results").glob("*/[0-9][0-9]_*/metrics.json")):
-        prov = json.loads(m.read_text())["provenance"] or {}
+        prov = _load(m)["provenance"] or {}
         rows.append({
             "results folder": f"`results/{m.parent.parent.name}/{m.parent.name}/`",
             "profile": prov.get("profile"), "loss variant": prov.get("variant", "–"),
