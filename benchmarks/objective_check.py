@@ -26,7 +26,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from small_n_lab import code_version, lab_dataset  # noqa: E402
+from small_n_lab import code_version, lab_dataset, read_runs  # noqa: E402
 
 
 def candidates(Q, P: int, learned_dir: Path | None, dataset: str,
@@ -82,8 +82,6 @@ def main(argv=None) -> None:
     rows = json.loads(rows_path.read_text()) if rows_path.exists() else []
     done = {(r["dataset"], r["centring"], r["candidate"]) for r in rows}
     code = code_version()
-    from small_n_lab import read_runs
-
     lab_fits = []
     for spec in args.learned_lab:
         path, _, setting = spec.partition(":")

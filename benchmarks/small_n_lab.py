@@ -214,16 +214,17 @@ def summarise(rows: list[dict]) -> list[dict]:
     out = []
     for (setting, dataset, dim), rs in groups.items():
         cos = np.array([r["cos"] for r in rs])
+        offsets = [abs(r["filter_offset"]) for r in rs if "filter_offset" in r]
         out.append({
             "setting": setting, "dataset": dataset, "N": dim, "fits": len(rs),
             "mean cos": float(cos.mean()), "cos range": f"{cos.min():.3f}–{cos.max():.3f}",
             "≥ 0.95": int((cos >= 0.95).sum()),
             "walls": float(np.mean([r["census_walls"] for r in rs])),
             "defects": float(np.mean([r["census_defects"] for r in rs])),
-            # fits saved before these were recorded have neither: shown as nan
+            # fits saved before these were recorded lack them: shown as nan
             "exit w": _mean_of(rs, "census_exit_weight"),
             "pad diag": _mean_of(rs, "padding_diagonal"),
-            "|offset|": _mean_of([{"o": abs(r["filter_offset"])} for r in rs if "filter_offset" in r], "o"),
+            "|offset|": float(np.mean(offsets)) if offsets else float("nan"),
         })
     return out
 
