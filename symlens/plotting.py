@@ -13,6 +13,7 @@ printed.
 - :func:`sample_plot`, :func:`sample_grid`: hidden local signal beside the observed sample
   (paper Figs 6-7), for one or several datasets.
 - :func:`vector_grid`: several vectors (filters, per-component correlations) as stem plots.
+- :func:`recipe_comparison`: one score per dataset and seed for two methods, side by side.
 - :func:`markdown_table`: rows of dicts as a Markdown table, numbers rounded.
 - :func:`save_figure`: write a figure as PNG under a run's ``figures/`` folder.
 """
@@ -35,6 +36,7 @@ __all__ = [
     "sample_plot",
     "sample_grid",
     "vector_grid",
+    "recipe_comparison",
     "markdown_table",
     "save_figure",
 ]
@@ -367,6 +369,42 @@ def vector_grid(
         if ylim is not None:
             ax.set_ylim(*ylim)
     return _finish(fig, axs[len(items):], suptitle)
+
+
+def recipe_comparison(
+    first: Mapping[str, Sequence[float]],
+    second: Mapping[str, Sequence[float]],
+    labels: tuple[str, str] = ("faithful", "symlens"),
+    ylabel: str = "cosine similarity",
+    target: float | None = 0.95,
+    title: str | None = None,
+    figsize: tuple[float, float] = (7.5, 3.6),
+):
+    """Two methods' scores per dataset, side by side: ``first`` and ``second`` map each dataset
+    to its scores (one per seed; a dataset may have none under one method); a dot per seed, a
+    bar at the mean; ``target`` draws a dashed line (None: no line).  Returns a Figure."""
+    names = list(first)
+    if not names or list(second) != names:
+        raise ValueError(f"both methods need the same datasets in the same order; got {names} and {list(second)}")
+    fig = _figure(figsize)
+    ax = fig.subplots()
+    x = np.arange(len(names), dtype=np.float64)
+    for i, (scores, label) in enumerate(((first, labels[0]), (second, labels[1]))):
+        off = (i - 0.5) * 0.34
+        for j, ds in enumerate(names):
+            v = np.asarray(scores[ds], np.float64)
+            if v.size:
+                ax.bar(x[j] + off, v.mean(), width=0.3, color=f"C{i}", alpha=0.35,
+                       label=label if j == 0 else None)
+                ax.plot(np.full(v.size, x[j] + off), v, "o", color=f"C{i}", ms=4)
+    if target is not None:
+        ax.axhline(target, color="0.3", ls="--", lw=0.8)
+    ax.set_xticks(x, names, rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_ylim(min(0.0, ax.get_ylim()[0]), 1.0)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    return _finish(fig, [], title)
 
 
 def _fmt(v, digits: int) -> str:

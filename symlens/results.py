@@ -6,6 +6,10 @@ Layout (conventions, "Results and the book")::
                                              and <NN_topic>.ipynb (the papermill run)
     results/<profile>/03_accuracy/runs/<dataset>/seed<k>/
                                              one :func:`~symlens.experiment.run_experiment`
+    results/<profile>/03_accuracy/runs-<recipe>/<dataset>/seed<k>/
+                                             the same with a recipe of
+                                             :data:`symlens.config.RECIPES` other than the
+                                             faithful method (e.g. ``runs-symlens``)
 
 Paths are resolved from the repository root, never from the working directory (nbval and
 papermill start kernels in different folders).  The environment variable
@@ -23,7 +27,7 @@ import json
 import os
 from pathlib import Path
 
-from .config import LensConfig, get_profile
+from .config import RECIPES, LensConfig, get_profile
 from .data import Dataset, make_dataset
 from .experiment import EVAL_SEED_OFFSET, held_out_dataset, run_experiment, run_many
 from .io import load_run, repo_root
@@ -67,9 +71,13 @@ def notebook_dir(profile: str, name: str) -> Path:
     return d
 
 
-def run_dir(profile: str, dataset: str, seed: int) -> Path:
-    """Folder of one saved experiment: ``results/<profile>/03_accuracy/runs/<dataset>/seed<k>``."""
-    return results_root() / profile / "03_accuracy" / "runs" / dataset / f"seed{int(seed)}"
+def run_dir(profile: str, dataset: str, seed: int, recipe: str | None = None) -> Path:
+    """Folder of one saved experiment: ``results/<profile>/03_accuracy/runs/<dataset>/seed<k>``,
+    or ``runs-<recipe>/`` for a recipe other than the faithful method (None or "faithful")."""
+    if recipe is not None and recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
+    runs = "runs" if recipe in (None, "faithful") else f"runs-{recipe}"
+    return results_root() / profile / "03_accuracy" / runs / dataset / f"seed{int(seed)}"
 
 
 def _plain(v):
@@ -114,7 +122,8 @@ def load_or_run(
 ) -> dict:
     """The saved run of (dataset, profile, seed), training and saving it first if needed.
 
-    directory : default :func:`run_dir`.  retrain : train even if a matching run is saved.
+    directory : default :func:`run_dir` (of ``overrides["recipe"]`` when one is given).
+    retrain : train even if a matching run is saved.
     resume : continue from the run's checkpoint when one exists (long profiles).
     Returns :func:`symlens.io.load_run`'s dict (``metrics``, ``config``, ``provenance``,
     ``arrays``) plus ``dir`` and ``reused`` (True when nothing was trained).  The result is
@@ -122,7 +131,7 @@ def load_or_run(
     """
 
 
-    d = Path(directory) if directory is not None else run_dir(profile, dataset, seed)
+    d = Path(directory) if directory is not None else run_dir(profile, dataset, seed, overrides.get("recipe"))
     reused = not retrain and saved_run_matches(d, dataset, profile, seed, **overrides)
     if not reused:
         can_resume = resume and (d / "checkpoint" / "checkpoint.pt").exists()
@@ -143,12 +152,12 @@ def load_or_run_many(
     Table 2 on a GPU.  Batched runs keep no checkpoint.  Returns {(dataset, seed): run}.
     """
     pairs = [(str(d), int(k)) for d, k in pairs]
+    where = lambda d, k: run_dir(profile, d, k, overrides.get("recipe"))  # noqa: E731
     todo = [(d, k) for d, k in pairs
-            if retrain or not saved_run_matches(run_dir(profile, d, k), d, profile, k, **overrides)]
+            if retrain or not saved_run_matches(where(d, k), d, profile, k, **overrides)]
     if todo:
-        run_many(todo, profile, out=results_root() / profile / "03_accuracy" / "runs", device=device,
-                 progress=False, **overrides)
-    return {(d, k): _loaded(run_dir(profile, d, k), (d, k) not in todo) for d, k in pairs}
+        run_many(todo, profile, out=where(*todo[0]).parent.parent, device=device, progress=False, **overrides)
+    return {(d, k): _loaded(where(d, k), (d, k) not in todo) for d, k in pairs}
 
 
 def _loaded(directory: Path, reused: bool) -> dict:

@@ -109,6 +109,24 @@ def test_status_page_and_best_evidence_are_written(bt, tree):
     assert len(csv) == 3 and csv[1].startswith("a,0,0.97,")
 
 
+def test_the_recipe_is_shown_beside_the_faithful_runs(bt, tree):
+    out = tree / "book" / "_generated"
+    out.mkdir(parents=True)
+    assert "beside the faithful" not in bt.best_evidence(tree, out)  # no recipe run saved yet
+    recipe = {**CONFIG, "centring": "component"}
+    for seed, cos in ((0, 0.99), (1, 0.93), (2, 0.97)):
+        _run(tree, f"cpu/03_accuracy/runs-symlens/a/seed{seed}", "a", seed, "cpu", cos, 0.9, 0, config=recipe)
+    ev = bt.best_evidence(tree, out)
+    assert "## The best recipe beside the faithful method" in ev
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in ev.splitlines() if line.startswith("| a |") or line.startswith("| b |")}
+    # a: faithful seeds 0 (0.97, Table 2) and 1 (0.96, a saved restart); recipe 0.99, 0.93, 0.97
+    assert rows["a"][:5] == ["0.965 ± 0.007", "0, 1", "0.963 ± 0.031", "0, 1, 2", "2 of 3"]
+    assert rows["b"][2:] == ["–", "–", "0 of 0"]
+    assert (out / "recipe_symlens_cpu.png").stat().st_size > 1000
+    assert "_generated/recipe_symlens_cpu.png" in ev
+
+
 def test_without_runs_nothing_is_claimed(bt, tmp_path):
     (tmp_path / "results").mkdir()
     rows, best = bt.status_rows(tmp_path)

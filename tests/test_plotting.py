@@ -131,6 +131,21 @@ def test_vector_grid():
     assert fig.axes[0].get_ylim() == (-1.0, 1.0)
 
 
+def test_recipe_comparison_draws_a_dot_per_seed_and_a_bar_per_mean():
+    first = {"a": [0.2, 0.4], "b": [0.9]}
+    second = {"a": [0.97], "b": []}
+    fig = plotting.recipe_comparison(first, second, labels=("faithful", "symlens"), target=0.95)
+    ax = fig.axes[0]
+    heights = sorted(round(b.get_height(), 6) for b in ax.patches)
+    assert heights == [0.3, 0.9, 0.97]  # means of the datasets that have scores
+    dots = sorted(float(y) for line in ax.lines if line.get_marker() == "o" for y in line.get_ydata())
+    assert dots == [0.2, 0.4, 0.9, 0.97]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["faithful", "symlens"]
+    with pytest.raises(ValueError, match="same datasets"):
+        plotting.recipe_comparison(first, {"b": [1.0], "a": [1.0]})
+
+
 def test_markdown_table_formats_values():
     md = plotting.markdown_table(
         [{"name": "a|b", "x": 0.12345, "flag": True, "n": 3, "missing": None, "nan": float("nan"), "v": [1.0, 2.5]}],

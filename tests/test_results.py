@@ -23,6 +23,29 @@ def test_layout_follows_the_environment(root):
     assert results.run_dir("cpu", "gaussian-dst", 2) == root.resolve() / "cpu" / "03_accuracy" / "runs" / "gaussian-dst" / "seed2"
 
 
+def test_a_recipe_has_its_own_run_folder(root):
+    base = root.resolve() / "cpu" / "03_accuracy"
+    assert results.run_dir("cpu", "gaussian-dst", 2, "symlens") == base / "runs-symlens" / "gaussian-dst" / "seed2"
+    assert results.run_dir("cpu", "gaussian-dst", 2, "faithful") == base / "runs" / "gaussian-dst" / "seed2"
+    with pytest.raises(ValueError, match="unknown recipe 'best'"):
+        results.run_dir("cpu", "gaussian-dst", 2, "best")
+
+
+def test_load_or_run_keeps_recipes_apart(root):
+    faithful = results.load_or_run("gaussian-dst", "smoke", 0, device="cpu", **TINY)
+    recipe = results.load_or_run("gaussian-dst", "smoke", 0, device="cpu", recipe="symlens", **TINY)
+    assert not recipe["reused"] and recipe["dir"] == results.run_dir("smoke", "gaussian-dst", 0, "symlens")
+    # the saved configuration is the recipe's, and the faithful run does not stand in for it
+    assert recipe["config"]["centring"] == "component" and faithful["config"]["centring"] == "scalar"
+    assert not results.saved_run_matches(faithful["dir"], "gaussian-dst", "smoke", 0, recipe="symlens", **TINY)
+    assert not results.saved_run_matches(recipe["dir"], "gaussian-dst", "smoke", 0, **TINY)
+    assert results.load_or_run("gaussian-dst", "smoke", 0, device="cpu", recipe="symlens", **TINY)["reused"]
+    many = results.load_or_run_many([("gaussian-dst", 0), ("gaussian-dst", 1)], "smoke", device="cpu",
+                                    recipe="symlens", **TINY)
+    assert [r["reused"] for r in many.values()] == [True, False]
+    assert many["gaussian-dst", 1]["dir"] == results.run_dir("smoke", "gaussian-dst", 1, "symlens")
+
+
 def test_default_root_is_the_repository(monkeypatch):
     monkeypatch.delenv(results.RESULTS_ENV, raising=False)
     from symlens.io import repo_root
