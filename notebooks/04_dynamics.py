@@ -30,6 +30,13 @@
 # printed below; at the `smoke` profile there are only a few snapshots and the matrices do
 # not get far from their start.
 
+# %% [markdown]
+# :::{note}
+# The trained counterpart of this page, the snapshots (Figs 16–17) and training curves of the best saved runs (today the `cpu`
+# profile), is on {doc}`../best_evidence`; the outputs stored with this notebook in
+# `notebooks/` are the `smoke` pipeline check.
+# :::
+
 # %% tags=["parameters"]
 profile = "smoke"
 seed = 0

@@ -34,6 +34,13 @@
 # The trained checks use the runs of notebook 3 (the seed given by the `seed` parameter, 0 by default), reused when present; check F
 # trains one more model, on rotated data.
 
+# %% [markdown]
+# :::{note}
+# The trained counterpart of this page, the checks on trained models of the best saved runs (today the `cpu`
+# profile), is on {doc}`../best_evidence`; the outputs stored with this notebook in
+# `notebooks/` are the `smoke` pipeline check.
+# :::
+
 # %% tags=["parameters"]
 profile = "smoke"
 seed = 0

@@ -293,6 +293,61 @@ def recipe_beside_faithful(root: Path, study: dict, out: Path) -> str:
     return "\n".join(parts)
 
 
+#: The trained figures of notebooks 04-06 shown on the best-evidence page: (notebook, heading,
+#: [(figure name or glob, caption)]).  Captions name the paper's figure where there is one.
+LATER_NOTEBOOKS = [
+    ("04_dynamics", "Training dynamics (Figs 16–17)", [
+        ("snapshots_*", "Snapshots of the generator (top) and of the group convolution matrix (bottom) during "
+                        "training (paper Figs 16–17)."),
+        ("history_*", "Loss terms, training time τ, filter noise and accuracy over training."),
+        ("effective_rank", "Effective rank of the entropy estimate against τ, with the values the runs logged."),
+    ]),
+    ("05_reconstruction", "The representation and the hidden signal (Appendix E)", [
+        ("samples_vs_representation", "A held-out sample: the hidden signal beside the representation y, "
+                                      "aligned up to sign, reflection and shift."),
+        ("KQ", "KQ: the group convolution matrix in the hidden basis (a signed shift for a perfect fit)."),
+        ("per_component_correlation", "Correlation of each component of y with the aligned hidden signal."),
+    ]),
+    ("06_appendix_checks", "The appendices' checks on trained models (Appendices B–F)", [
+        ("markov_partial_correlation", "Appendix D: partial correlations of the representation's components."),
+        ("KQ", "KQ of the runs the checks use."),
+    ]),
+]
+
+
+def later_notebooks(root: Path) -> str:
+    """The trained counterparts of notebooks 04-06: for each, the figures its best saved profile
+    (other than smoke) wrote, with the signal-recovery table of 05 and the trained checks of 06."""
+    parts = []
+    for name, heading, figures in LATER_NOTEBOOKS:
+        profile, prov = _best_notebook_profile(root, name)
+        if profile is None or profile == "smoke":
+            parts.append(f"## {heading}\n\nNot yet: notebook `{name}` has only been run at the `smoke` profile.\n")
+            continue
+        d = root / "results" / profile / name
+        metrics = _load(d / "metrics.json")["metrics"]
+        text = [f"## {heading}\n\nNotebook {{doc}}`notebooks/{name}` at profile `{profile}` "
+                f"({_hardware(prov)}; code {prov.get('run_git') or prov.get('git')}); its figures as it saved them.\n"]
+        if name == "05_reconstruction":
+            text.append(markdown_table([{"dataset": r["dataset"], "|correlation| with the hidden signal": r["correlation"],
+                                         "shift (px)": r["shift"], "reflected": r["reflected"],
+                                         "K·Q cosine": r["group_convolution_cosine"]} for r in metrics["recovery"]],
+                                       digits=3) + "\n")
+        if name == "06_appendix_checks":
+            trained = [c for c in metrics["checks"] if c["kind"] == "trained"]
+            text.append(f"{sum(c['met'] for c in trained)} of {len(trained)} checks on trained models met:\n\n"
+                        + markdown_table([{"appendix": c["appendix"], "check": c["check"], "value": c["value"],
+                                           "tolerance": f"{c['sense']} {c['tolerance']:g}",
+                                           "met": c["met"]} for c in trained], digits=3) + "\n")
+        for pattern, caption in figures:
+            for f in sorted((d / "figures").glob(f"{pattern}.png")):
+                label = f.stem.split("_", 1)[1] if "*" in pattern else ""
+                text.append(f":::{{figure}} ../{f.relative_to(root).as_posix()}\n:width: 100%\n:alt: {f.stem}\n\n"
+                            + (f"`{label}`: " if label else "") + f"{caption} Profile `{profile}`.\n:::\n")
+        parts.append("\n".join(text))
+    return "\n".join(parts)
+
+
 def best_evidence(root: Path, out: Path) -> str:
     """Table 2 and Figs 8–13 at the most faithful saved profile: the key columns as a table,
     every column as a CSV beside it, and the figures notebook 03 saved for that profile."""
@@ -365,7 +420,7 @@ def best_evidence(root: Path, out: Path) -> str:
             f"{{download}}`{csv_path.name} <_generated/{csv_path.name}>`):\n\n" + markdown_table(per_run, digits=3)
             + ("\n\n## The best recipe beside the faithful method\n\n" + beside if beside else "")
             + "\n\n## Learned against true generators (Figs 8–13)\n\n" + "\n".join(figs)
-            + "\n## Hidden basis and filters\n\n" + "\n".join(extra))
+            + "\n## Hidden basis and filters\n\n" + "\n".join(extra) + "\n" + later_notebooks(root))
 
 
 def headline_figure(best: dict, path: Path) -> None:

@@ -127,6 +127,33 @@ def test_the_recipe_is_shown_beside_the_faithful_runs(bt, tree):
     assert "_generated/recipe_symlens_cpu.png" in ev
 
 
+def test_later_notebooks_show_their_best_trained_profile(bt, tree):
+    def notebook(profile, name, metrics, figures=()):
+        d = tree / "results" / profile / name
+        (d / "figures").mkdir(parents=True)
+        for f in figures:
+            (d / "figures" / f"{f}.png").write_bytes(b"png")
+        (d / "metrics.json").write_text(json.dumps({"metrics": metrics, "provenance": {
+            "profile": profile, "device": "cpu", "hardware": "x86_64, 2 threads", "run_git": "abc1234"}}))
+
+    recovery = {"recovery": [{"dataset": "a", "correlation": 0.91, "shift": 3, "reflected": False,
+                              "group_convolution_cosine": 0.8}]}
+    notebook("smoke", "05_reconstruction", recovery, ["KQ"])
+    notebook("cpu", "05_reconstruction", recovery, ["KQ", "samples_vs_representation"])
+    notebook("smoke", "04_dynamics", {})
+    checks = [{"appendix": "B", "check": "exact", "kind": "identity", "met": True, "sense": "<=", "tolerance": 1e-8,
+               "value": 0.0},
+              {"appendix": "E", "check": "a: |corr|", "kind": "trained", "met": False, "sense": ">=", "tolerance": 0.9,
+               "value": 0.5}]
+    notebook("cpu", "06_appendix_checks", {"checks": checks})
+    text = bt.later_notebooks(tree)
+    dyn, rec, chk = text.split("\n## ")
+    assert "Not yet" in dyn and "`smoke`" in dyn                 # only a smoke run: nothing trained to show
+    assert "profile `cpu`" in rec and "| a | 0.910 | 3 | no | 0.800 |" in rec
+    assert "../results/cpu/05_reconstruction/figures/KQ.png" in rec and "results/smoke" not in rec
+    assert "0 of 1 checks on trained models met" in chk and "exact" not in chk  # identities are not listed
+
+
 def test_without_runs_nothing_is_claimed(bt, tmp_path):
     (tmp_path / "results").mkdir()
     rows, best = bt.status_rows(tmp_path)
