@@ -35,9 +35,11 @@ def read_run(path: Path) -> dict:
     from symlens.config import PROFILES, RECIPES
 
     faithful = RECIPES["faithful"]
-    options = ", ".join(f"{k}={cfg[k]}" for k in faithful if k in cfg and cfg[k] != faithful[k])
+    # JSON keeps 4 and 4.0 apart; a setting is written the same way whichever was saved
+    show = lambda v: f"{v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)  # noqa: E731
+    options = ", ".join(f"{k}={show(cfg[k])}" for k in faithful if k in cfg and cfg[k] != faithful[k])
     cpu = PROFILES["cpu"]
-    changed = [f"{k}={cfg[k]}" for k in ("batch_size", "estimator_lr", "model_lr", "lr_decay")
+    changed = [f"{k}={show(cfg[k])}" for k in ("batch_size", "estimator_lr", "model_lr", "lr_decay")
                if k in cfg and cfg[k] != getattr(cpu, k)]
     options = ", ".join(filter(None, [options, *changed]))
     prov = m["provenance"]
