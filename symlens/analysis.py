@@ -150,6 +150,28 @@ def defect_census(G, Q, threshold: float = 0.5, end: int = 3) -> dict:
     }
 
 
+def orientation_field(G, Q) -> np.ndarray:
+    """Local direction of the learned shift between adjacent hidden pixels, (N - 1,) float64.
+
+    H = Qᵀ G Q (N, N); entry j is o_j = H[j+1, j] - H[j, j+1]: +1 for the shift T (pixel j
+    moves to j + 1), -1 for its inverse, and 2 A[j+1, j] to first order while G = exp(A) is
+    still near the identity, so a pair has a direction from the first step of training on.
+    Sign changes of o along the chain are the domain walls of :func:`defect_census`, visible
+    before the links are strong enough to be counted there.
+    """
+    H = hidden_basis(G, Q)
+    return np.diagonal(H, -1) - np.diagonal(H, 1)
+
+
+def orientation_walls(o, min_strength: float = 0.2) -> int:
+    """Domain walls of an orientation field o (N - 1,): sign changes between consecutive
+    pairs whose |o| is at least ``min_strength`` (weaker pairs are not yet oriented and are
+    skipped)."""
+    o = np.asarray(o, dtype=np.float64)
+    signs = np.sign(o[np.abs(o) >= min_strength])
+    return int(np.count_nonzero(signs[1:] != signs[:-1]))
+
+
 def cyclic_ceiling(N: int) -> float:
     """The cosine similarity, against the non-circulant shift, of a chain closed into a cycle
     inside the window (the last pixel moved to the first): sqrt((N - 1) / N).

@@ -235,3 +235,28 @@ def test_steps_needed_is_the_shortest_schedule_with_enough_converged_fits():
             + fits(7, 750, [0.92, 0.92, 0.92, 0.1]))  # N = 7 counts 0.916 (ceiling 0.926 - 0.01)
     assert analysis.steps_needed(rows) == {7: 750, 15: 3000, 21: None}
     assert analysis.steps_needed(rows, need=2)[21] == 6000
+
+
+def test_orientation_field_reads_the_direction_of_each_pair():
+    from scipy.linalg import expm
+
+    N = 7
+    T = np.eye(N, k=-1)  # T e_j = e_{j+1}
+    Q = analysis.random_orthogonal(N, seed=3)
+    np.testing.assert_allclose(analysis.orientation_field(Q @ T @ Q.T, Q), np.ones(N - 1), atol=1e-12)
+    np.testing.assert_allclose(analysis.orientation_field(Q @ T.T @ Q.T, Q), -np.ones(N - 1), atol=1e-12)
+    # near the identity: 2 A[j+1, j] to first order
+    A = np.zeros((N, N))
+    a = np.array([1, 1, -1, -1, -1, 1]) * 1e-3
+    for j, v in enumerate(a):
+        A[j + 1, j], A[j, j + 1] = v, -v
+    o = analysis.orientation_field(Q @ expm(A) @ Q.T, Q)
+    np.testing.assert_allclose(o, 2 * a, rtol=1e-5)
+    assert analysis.orientation_walls(o, min_strength=1e-4) == 2  # + + | - - - | +
+    assert analysis.orientation_walls(o, min_strength=1.0) == 0  # none strong enough yet
+
+
+def test_orientation_walls_skip_weak_pairs():
+    assert analysis.orientation_walls([1.0, 0.9, -0.1, 0.8, -0.7, -1.0]) == 1  # the -0.1 pair is not oriented
+    assert analysis.orientation_walls([1.0, -1.0, 1.0, -1.0]) == 3
+    assert analysis.orientation_walls([]) == 0
