@@ -99,6 +99,11 @@ class LensConfig:
     # the steps; "steps" makes τ linear in the step count, so the rank window opens at an
     # even pace
     tau_clock: str = "lr"
+    # how much longer τ takes to cross TAU_DWELL_BAND (0.2-0.6) than the clock alone gives
+    # (1: faithful); the rest of the clock is compressed to keep the steps.  Domain walls
+    # form at τ ≈ 0.1-0.2, can still move until τ ≈ 0.6 and freeze after (convergence page,
+    # "when the walls form"), and the faithful clock crosses that band in 20 % of the steps
+    tau_dwell: float = 1.0
     # the model subsystem's optimiser: "adam" (faithful) normalises each coordinate of A and
     # ψ by its own gradient scale, so the weak-gradient padding block of A moves as fast as
     # the window block and the trajectory depends on the data's basis; "adam-tensorwise" uses
@@ -139,7 +144,8 @@ class LensConfig:
     def __post_init__(self):
         positive = ("init_std", "filter_noise", "noise_decay_epochs", "n_kernels", "batch_size",
                     "n_batches", "epochs", "steps_per_epoch", "model_lr", "estimator_lr",
-                    "lr_decay", "adam_eps", "log_every", "checkpoint_every", "estimator_lr_scale")
+                    "lr_decay", "adam_eps", "log_every", "checkpoint_every", "estimator_lr_scale",
+                    "tau_dwell")
         bad = [f"{k}={getattr(self, k)!r}" for k in positive if not getattr(self, k) > 0]
         bad += [f"{k}={getattr(self, k)!r}" for k in ("padding", "hidden", "snapshot_every", "recentre_filter_every")
                 if getattr(self, k) is not None and getattr(self, k) < (0 if k != "hidden" else 1)]
@@ -190,6 +196,9 @@ class LensConfig:
 CENTRINGS = ("scalar", "component")
 FILTER_NORMS = ("free", "unit")
 TAU_CLOCKS = ("lr", "steps")
+#: The band of τ that ``tau_dwell`` slows down: where N = 33 fits still move their domain
+#: walls (benchmarks/wall_history.py)
+TAU_DWELL_BAND = (0.2, 0.6)
 MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 
 #: Named recipes: settings of the options that change the method (not its size).
@@ -197,9 +206,9 @@ MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 #: study found (book: differences page, convergence page), the default of
 #: :class:`~symlens.lens.SymmetryLens` for a named profile.
 RECIPES: dict[str, dict] = {
-    "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr",
+    "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                      model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0),
-    "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr",
+    "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0),
 }
 

@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
-from .config import LensConfig
+from .config import TAU_DWELL_BAND, LensConfig
 
-__all__ = ["epoch_learning_rates", "learning_rate", "training_time", "filter_noise_std"]
+__all__ = ["epoch_learning_rates", "learning_rate", "training_time", "dwell", "filter_noise_std"]
 
 
 def epoch_learning_rates(initial: float, decay: float, epochs: int) -> np.ndarray:
@@ -35,8 +35,10 @@ def training_time(cfg: LensConfig, step: int) -> float:
 
     ``cfg.tau_clock == "lr"`` (faithful, eq. 18): Σ_{s'<=step} lr(s') / Σ_all lr, the model
     learning rate weighting the steps, as in the authors' code.  ``"steps"``: (step + 1) /
-    total steps.  With ``cfg.tau_start`` = τ₀ > 0 (not faithful) the clock is mapped onto
-    [τ₀, 1]: training starts with the rank window already open to τ₀.
+    total steps.  With ``cfg.tau_dwell`` = f ≠ 1 (not faithful) the clock is warped by
+    :func:`dwell` so that τ takes f times as long to cross ``TAU_DWELL_BAND``.  With
+    ``cfg.tau_start`` = τ₀ > 0 (not faithful) the clock is then mapped onto [τ₀, 1]: training
+    starts with the rank window already open to τ₀.
     """
     if cfg.tau_clock == "steps":
         tau = min((step + 1) / cfg.total_steps, 1.0)
@@ -46,9 +48,26 @@ def training_time(cfg: LensConfig, step: int) -> float:
         epoch = min(step // spe, cfg.epochs - 1)
         done = lrs[:epoch].sum() * spe + (step - epoch * spe + 1) * lrs[epoch]
         tau = min(done / (lrs.sum() * spe), 1.0)
+    if cfg.tau_dwell != 1.0:
+        tau = dwell(tau, cfg.tau_dwell)
     if cfg.tau_start:
         tau = cfg.tau_start + (1.0 - cfg.tau_start) * tau
     return float(tau)
+
+
+def dwell(u: float, factor: float, band: tuple[float, float] = TAU_DWELL_BAND) -> float:
+    """The clock value u in [0, 1] warped so that τ spends ``factor`` times its share of the
+    clock inside ``band`` = (a, b): piecewise linear through (0, 0), (a / L, a),
+    ((a + (b - a) factor) / L, b) and (1, 1), with L = a + (b - a) factor + 1 - b (the parts
+    below and above the band are compressed alike).  factor 1 is the identity."""
+    a, b = band
+    L = a + (b - a) * factor + (1.0 - b)
+    u1, u2 = a / L, (a + (b - a) * factor) / L
+    if u <= u1:
+        return u * a / u1
+    if u <= u2:
+        return a + (u - u1) * (b - a) / (u2 - u1)
+    return b + (u - u2) * (1.0 - b) / (1.0 - u2)
 
 
 def filter_noise_std(cfg: LensConfig, step: int) -> float:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from symlens.config import LensConfig
-from symlens.schedules import epoch_learning_rates, filter_noise_std, learning_rate, training_time
+from symlens.schedules import dwell, epoch_learning_rates, filter_noise_std, learning_rate, training_time
 
 
 def _cfg(**kw):
@@ -98,3 +98,28 @@ def test_filter_noise_schedule():
     assert filter_noise_std(cfg, 50) == pytest.approx(0.1 * math.exp(-0.05), rel=1e-12)  # t counted in epochs
     vals = [filter_noise_std(cfg, s) for s in range(0, 5000, 250)]
     assert all(a > b for a, b in zip(vals, vals[1:]))
+
+
+def test_tau_dwell_slows_the_clock_inside_the_band_only():
+    # steps clock, 700 steps: u = (step + 1) / 700.  With factor 2 and band (0.2, 0.6),
+    # L = 0.2 + 0.8 + 0.4 = 1.4, so the band is crossed from u = 1/7 to u = 5/7 (by hand)
+    cfg = LensConfig(epochs=1, steps_per_epoch=700, tau_clock="steps", tau_dwell=2.0)
+    for done, tau in ((50, 0.1), (100, 0.2), (300, 0.4), (500, 0.6), (600, 0.8), (700, 1.0)):
+        assert training_time(cfg, done - 1) == pytest.approx(tau, abs=1e-12)
+    # the faithful setting is the faithful clock, exactly
+    base = LensConfig(epochs=30, steps_per_epoch=7)
+    same = LensConfig(epochs=30, steps_per_epoch=7, tau_dwell=1.0)
+    assert [training_time(base, s) for s in range(210)] == [training_time(same, s) for s in range(210)]
+    # monotone and onto [0, 1] for any factor; a factor below 1 hurries through the band
+    us = np.linspace(0, 1, 1001)
+    for f in (0.5, 1.0, 3.0):
+        w = np.array([dwell(u, f) for u in us])
+        assert w[0] == 0 and w[-1] == pytest.approx(1.0) and np.all(np.diff(w) > 0)
+    # by hand: f = 3 gives L = 1.8, band from u = 1/9 to 7/9; f = 0.5 gives L = 0.8, band 1/4 to 1/2
+    assert dwell(0.5, 3.0) == pytest.approx(0.2 + (0.5 - 1 / 9) * 0.6)
+    assert dwell(0.5, 0.5) == pytest.approx(0.6) and dwell(0.75, 0.5) == pytest.approx(0.8)
+
+
+def test_tau_dwell_must_be_positive():
+    with pytest.raises(ValueError, match="tau_dwell=0"):
+        LensConfig(tau_dwell=0)
