@@ -746,6 +746,33 @@ finding("C15", "Starting the training time τ later (`tau_start`) skips the earl
         "confirmed if every later start raises the mean cos by at least 0.1 on every dataset; partly if one "
         "does on one dataset")
 
+# Mechanism 3 at N = 33, read from the snapshots of every saved finished run (no training).
+def _wall_history(path):
+    import csv
+
+    with open(path) as fh:
+        rows = [{k: (float(v) if k in ("agree_early", "walls_early", "walls_late", "walls_final") else v)
+                 for k, v in r.items()} for r in csv.DictReader(fh)]
+    n = len(rows)
+    kept = sum(r["walls_final"] >= r["walls_late"] for r in rows)
+    walled = [r for r in rows if r["walls_late"] > 0]
+    cleared = sum(r["walls_final"] == 0 for r in walled)
+    mid = sum(r["walls_late"] < r["walls_early"] for r in rows)
+    measured = (f"{n} finished N = 33 runs: walls present at τ ≈ 0.6 are kept to the end in {kept} of {n} runs; "
+                f"{cleared} of the {len(walled)} runs with walls at τ ≈ 0.6 ended without them; between τ ≈ 0.3 and 0.6 the "
+                f"walls still fall in {mid} runs; mean walls {_mean(r['walls_early'] for r in rows):.2f} (τ ≈ 0.3), "
+                f"{_mean(r['walls_late'] for r in rows):.2f} (τ ≈ 0.6), {_mean(r['walls_final'] for r in rows):.2f} (end)")
+    verdict = ("confirmed" if kept >= 0.8 * n and cleared <= 0.1 * len(walled) else
+               "partly" if kept >= 0.6 * n else "refuted")
+    return measured, verdict, ""
+
+
+finding("C16", "The domain walls of an N = 33 fit freeze once τ passes about 0.6: walls present then are still "
+        "there at the end (they form at τ ≈ 0.1–0.2 and can move only in between).",
+        ["lab/wall_history/runs.csv"], _wall_history,
+        "confirmed if at least 80 % of the runs end with no fewer walls than at τ ≈ 0.6 and at most one in ten "
+        "of the runs with walls then ends without; partly if at least 60 % keep them")
+
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
     f"- *evidence:* {f['evidence']}" for f in findings)))
@@ -838,7 +865,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 16)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 17)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
