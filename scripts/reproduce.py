@@ -150,7 +150,16 @@ def cmd_store(args) -> int:
     return 0
 
 
+def use_this_checkout() -> None:
+    """Make the notebook kernels (child processes) import symlens from this checkout: with a
+    second checkout (a git worktree) and the package installed editable from the first, a
+    kernel would otherwise import the other checkout's code and write into its results/."""
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *[p for p in paths if Path(p).resolve() != REPO]])
+
+
 def main(argv=None) -> int:
+    use_this_checkout()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="papermill every notebook into results/<profile>/")

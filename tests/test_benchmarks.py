@@ -120,3 +120,23 @@ def test_made_up_lab_signals_are_stationary_behind_their_haar_basis(kind, tol):
     lag1 = np.mean(S[:, 1:] * S[:, :-1], 0)
     assert var.max() / var.min() < tol
     assert lag1.max() / lag1.min() < tol and lag1.min() > 0.2 * var.mean()  # smooth: neighbours correlate
+
+
+def test_reproduce_kernels_import_this_checkout(tmp_path, monkeypatch):
+    """A kernel started by scripts/reproduce.py imports symlens from the checkout the script is in,
+    even when another checkout comes first on the path (an editable install of a second worktree)."""
+    import importlib.util
+    import os
+
+    other = tmp_path / "other"
+    (other / "symlens").mkdir(parents=True)
+    (other / "symlens" / "__init__.py").write_text("")
+    monkeypatch.setenv("PYTHONPATH", str(other))
+    spec = importlib.util.spec_from_file_location("reproduce", repo_root() / "scripts" / "reproduce.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.use_this_checkout()
+    out = subprocess.run([sys.executable, "-c", "import symlens; print(symlens.__file__)"], cwd=tmp_path,
+                         env=dict(os.environ), capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == str(repo_root() / "symlens" / "__init__.py")
+    assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(repo_root()), str(other)]
