@@ -259,7 +259,8 @@ def recipe_beside_faithful(root: Path, study: dict, out: Path) -> str:
     faithful = {ds: {s: r["metrics"]["cosine_similarity"] for (d, s), r in study["runs"].items() if d == ds}
                 for ds in datasets}
     for ds, seeds in seed_runs(root, study).items():
-        faithful.setdefault(ds, {}).update(seeds)
+        for seed, cos in seeds.items():  # the Table 2 run of a seed stays the one shown
+            faithful.setdefault(ds, {}).setdefault(seed, cos)
     parts = []
     for recipe, by_ds in recipe_runs(root, profile).items():
         cos = {ds: {s: r["metrics"]["cosine_similarity"] for s, r in sorted(by_ds.get(ds, {}).items())}
