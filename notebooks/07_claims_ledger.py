@@ -773,6 +773,30 @@ finding("C16", "The domain walls of an N = 33 fit freeze once τ passes about 0.
         "confirmed if at least 80 % of the runs end with no fewer walls than at τ ≈ 0.6 and at most one in ten "
         "of the runs with walls then ends without; partly if at least 60 % keep them")
 
+# The remedy C16 suggests (N = 21, est4, 3 000 steps): τ slowed down where the walls can still move.
+def _tau_dwell(path):
+    rows = _jsonl(path)
+    by = _by_setting(rows)
+    slow = sorted(set(by) - {"est4"})
+    cos = {st: _mean(r["cos"] for r in by[st]) for st in by}
+    walls = {st: _mean(r["census_walls"] for r in by[st]) for st in by}
+    conv = {st: sum(r["cos"] >= analysis.convergence_threshold(r["dim"]) for r in by[st]) for st in by}
+    datasets = sorted({r["dataset"] for r in rows})
+    measured = (f"N = {rows[0]['dim']}, {', '.join(datasets)} × {len(by['est4']) // len(datasets)} seeds, mean cos / mean "
+                f"walls / converged fits: " + "; ".join(f"{st} {cos[st]:.3f} / {walls[st]:.2f} / {conv[st]} of {len(by[st])}"
+                                                          for st in ["est4", *slow]))
+    gains = [cos[st] - cos["est4"] >= 0.05 and walls[st] < walls["est4"] for st in slow]
+    verdict = "confirmed" if all(gains) else "partly" if any(gains) else "refuted"
+    return measured, verdict, _commits(rows)
+
+
+finding("C17", "Slowing the training time τ where the walls can still move (`tau_dwell`: τ takes 2 or 4 times its "
+        "share of the steps to cross 0.2–0.6, the rest compressed) leaves fewer walls and raises convergence at "
+        "equal steps (C16's remedy).",
+        ["lab/tau_dwell/runs.jsonl"], _tau_dwell,
+        "confirmed if every slower setting raises the mean cos by at least 0.05 and lowers the mean walls; partly "
+        "if one does")
+
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
     f"- *evidence:* {f['evidence']}" for f in findings)))
@@ -865,7 +889,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 17)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 18)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
