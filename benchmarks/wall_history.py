@@ -61,7 +61,7 @@ def run_history(directory: Path, saved: dict, a) -> dict:
     cfg = LensConfig.from_dict(saved["config"])
     Q = a["transform"]
     steps = a["snapshot_step"].astype(int)
-    taus = np.array([training_time(cfg, max(int(s) - 1, 0)) if s else 0.0 for s in steps])
+    taus = np.array([training_time(cfg, int(s) - 1) if s else 0.0 for s in steps])
     field = np.stack([orientation_field(G, Q) for G in a["snapshot_generator"]])  # (S, N - 1)
     walls = np.array([orientation_walls(o, MIN_STRENGTH) for o in field])
     final = field[-1]

@@ -126,6 +126,14 @@ def _count_verdict(n_ok: int, n: int) -> str:
     return "reproduced" if n and n_ok == n else ("partly" if n_ok else "not yet")
 
 
+def _mean_sd(values) -> str:
+    """"mean ± sd" over seeds to 3 decimals (the sd needs two values), "–" for none."""
+    v = np.asarray(values, dtype=np.float64)
+    if not v.size:
+        return "–"
+    return f"{v.mean():.3f}" + (f" ± {v.std(ddof=1):.3f}" if v.size > 1 else "")
+
+
 def _cos_verdict(c: float) -> str:
     return ("reproduced" if c >= RULES["cos_reproduced"] else
             "partly" if c >= RULES["cos_partly"] else "not yet")
@@ -266,11 +274,10 @@ def recipe_beside_faithful(root: Path, study: dict, out: Path) -> str:
         cos = {ds: {s: r["metrics"]["cosine_similarity"] for s, r in sorted(by_ds.get(ds, {}).items())}
                for ds in datasets}
         thr = RULES["cos_reproduced"]
-        fmt = (lambda v: "–" if not v else f"{np.mean(v):.3f}" + (f" ± {np.std(v, ddof=1):.3f}" if len(v) > 1 else ""))
         rows = [{"dataset": ds,
-                 "faithful cos": fmt(list(faithful.get(ds, {}).values())),
+                 "faithful cos": _mean_sd(list(faithful.get(ds, {}).values())),
                  "faithful seeds": ", ".join(map(str, sorted(faithful.get(ds, {})))) or "–",
-                 f"`{recipe}` cos": fmt(list(cos[ds].values())),
+                 f"`{recipe}` cos": _mean_sd(list(cos[ds].values())),
                  f"`{recipe}` seeds": ", ".join(map(str, cos[ds])) or "–",
                  f"`{recipe}` fits ≥ {thr}": f"{sum(v >= thr for v in cos[ds].values())} of {len(cos[ds])}"}
                 for ds in datasets]
@@ -362,9 +369,8 @@ def best_evidence(root: Path, out: Path) -> str:
         rs = sorted(((s, r) for (d, s), r in runs.items() if d == ds), key=lambda t: t[0])
         cos = np.array([r["metrics"]["cosine_similarity"] for _, r in rs])
         rmse = np.array([r["metrics"]["rmse"] for _, r in rs])
-        sd = (lambda a: f" ± {a.std(ddof=1):.3f}" if len(a) > 1 else "")
         rows.append({"dataset": ds, "seeds": ", ".join(str(s) for s, _ in rs),
-                     "cosine similarity": f"{cos.mean():.3f}{sd(cos)}", "RMSE": f"{rmse.mean():.3f}{sd(rmse)}",
+                     "cosine similarity": _mean_sd(cos), "RMSE": _mean_sd(rmse),
                      "verdict": _cos_verdict(float(cos.mean()))})
         for s, r in rs:
             m, e, prov = r["metrics"], r["evidence"], r["provenance"]
