@@ -92,7 +92,7 @@ def main() -> None:
         (name, seed), = runs
         if data_kw or args.dim != 33:
             cfg = get_profile(args.profile, **overrides)
-            name = make_dataset(name, cfg.training_samples, dim=args.dim, seed=seed, **data_kw)
+            name = make_dataset(name, cfg.for_dim(args.dim).training_samples, dim=args.dim, seed=seed, **data_kw)
         resume = args.resume and args.out is not None and (Path(args.out) / "checkpoint" / CHECKPOINT_NAME).exists()
         results = [run_experiment(name, args.profile, seed, out=args.out, device=args.device, progress=True,
                                   time_limit_s=args.max_seconds, resume=resume, **overrides)]

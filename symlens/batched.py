@@ -59,6 +59,7 @@ class BatchedTrainer:
         seeds = [int(s) for s in seeds]
         if not seeds:
             raise ValueError("BatchedTrainer needs at least one seed")
+        config = config.for_dim(dim)
         self.config, self.dim, self.device = config, dim, resolve_device(device)
         # vmap needs the plain autograd path (symlens.fused's hand-written passes are not batched)
         self.trainers = [Trainer(config, dim, seed=s, device=self.device, reference=True) for s in seeds]

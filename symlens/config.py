@@ -122,6 +122,12 @@ class LensConfig:
     # estimators (spec §1.11)
     n_kernels: int = 4
     hidden: int | None = None  # conditional MLP width H; None -> 16 N (528 for N = 33)
+    # the data dimension batch_size and hidden are written for.  None: they hold at every N
+    # (the paper profile: its width is 16 N already).  Set (the compressed profiles: 33), a
+    # fit at dimension N uses batch_size // size_dim samples per dimension and a width
+    # scaled by N / size_dim (:meth:`for_dim`), so a step's cost and the samples per
+    # conditional slot stay those of the profile at every N, as the paper's sizes scale
+    size_dim: int | None = None
     # data feed (spec §2.1 item 9)
     batch_size: int = 16_500
     n_batches: int = 100  # size of the fixed training set in batches (make_dataset n = n_batches * B)
@@ -147,8 +153,9 @@ class LensConfig:
                     "lr_decay", "adam_eps", "log_every", "checkpoint_every", "estimator_lr_scale",
                     "tau_dwell")
         bad = [f"{k}={getattr(self, k)!r}" for k in positive if not getattr(self, k) > 0]
-        bad += [f"{k}={getattr(self, k)!r}" for k in ("padding", "hidden", "snapshot_every", "recentre_filter_every")
-                if getattr(self, k) is not None and getattr(self, k) < (0 if k != "hidden" else 1)]
+        bad += [f"{k}={getattr(self, k)!r}"
+                for k in ("padding", "hidden", "snapshot_every", "recentre_filter_every", "size_dim")
+                if getattr(self, k) is not None and getattr(self, k) < (1 if k in ("hidden", "size_dim") else 0)]
         if bad:
             raise ValueError(f"invalid configuration value(s): {', '.join(bad)} (must be positive)")
         if self.centring not in CENTRINGS:
@@ -161,6 +168,9 @@ class LensConfig:
             raise ValueError(f"unknown model_optimizer {self.model_optimizer!r}; choose one of {MODEL_OPTIMIZERS}")
         if self.filter_norm not in FILTER_NORMS:
             raise ValueError(f"unknown filter_norm {self.filter_norm!r}; choose one of {FILTER_NORMS}")
+        if self.size_dim is not None and self.batch_size < self.size_dim:
+            raise ValueError(f"batch_size {self.batch_size} is less than one sample per dimension "
+                             f"of size_dim {self.size_dim}")
 
     @property
     def total_steps(self) -> int:
@@ -181,6 +191,21 @@ class LensConfig:
 
     def resolved_hidden(self, dim: int) -> int:
         return 16 * dim if self.hidden is None else self.hidden
+
+    def for_dim(self, dim: int) -> "LensConfig":
+        """The concrete sizes for data of dimension ``dim``: with ``size_dim`` set, the batch
+        becomes (batch_size // size_dim) x dim and the width round(H x dim / size_dim), with
+        H the width at size_dim; ``size_dim`` is then None.  Without it, the config itself.
+
+        The cpu profile (2 046 = 62 x 33, H = 264 = 8 x 33) gives 434 and 56 at N = 7.
+        """
+        if self.size_dim is None:
+            return self
+        if dim < 1:
+            raise ValueError(f"dim must be positive, got {dim}")
+        per_dim = self.batch_size // self.size_dim
+        hidden = max(1, round(self.resolved_hidden(self.size_dim) * dim / self.size_dim))
+        return replace(self, batch_size=per_dim * dim, hidden=hidden, size_dim=None)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -222,6 +247,7 @@ _CPU = LensConfig(
     batch_size=33 * 62,
     n_batches=40,
     hidden=264,
+    size_dim=33,
     epochs=120,
     steps_per_epoch=50,
     model_lr=3e-2,
@@ -238,6 +264,7 @@ PROFILES: dict[str, LensConfig] = {
         batch_size=33 * 31,
         n_batches=8,
         hidden=99,
+        size_dim=33,
         epochs=8,
         steps_per_epoch=25,
         model_lr=3e-3,
@@ -305,7 +332,8 @@ def get_profile(name: str = "smoke", recipe: str | None = None, **overrides) -> 
     options first; None keeps the profile's own (every profile is faithful).  Overrides are
     :class:`LensConfig` or :class:`LossConfig` field names, plus ``variant="v1"|"head"``
     which selects a published loss variant first (individual loss coefficients given
-    beside it win); they win over the recipe.
+    beside it win); they win over the recipe.  A ``batch_size`` or ``hidden`` given here
+    is taken literally at every N (``size_dim`` becomes None unless it is given too).
 
     Raises
     ------
@@ -342,4 +370,6 @@ def get_profile(name: str = "smoke", recipe: str | None = None, **overrides) -> 
         loss = replace(loss, **loss_kw)
     if "adam_betas" in overrides:
         overrides["adam_betas"] = tuple(overrides["adam_betas"])
+    if ("batch_size" in overrides or "hidden" in overrides) and "size_dim" not in overrides:
+        overrides["size_dim"] = None  # sizes given by hand are meant at the data's own N
     return replace(cfg, loss=loss, **overrides)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .batched import BatchedTrainer
 from .config import STUDIES, StudyConfig, get_profile
-from .data import Dataset, make_dataset, resample
+from .data import Dataset, dataset_config, make_dataset, resample
 from .io import git_sha, provenance, save_run
 from .lens import SymmetryLens
 from .metrics import (
@@ -112,7 +112,8 @@ def run_experiment(
     if isinstance(dataset, Dataset):
         data = dataset
     else:
-        data = make_dataset(dataset, cfg.training_samples, seed=seed if data_seed is None else data_seed)
+        data = make_dataset(dataset, cfg.for_dim(dataset_config(dataset).dim).training_samples,
+                            seed=seed if data_seed is None else data_seed)
     ckpt = None if out is None else Path(out) / "checkpoint"
     lens = SymmetryLens(cfg, seed=seed, device=device, checkpoint_dir=ckpt, progress=progress)
     lens.profile = profile
@@ -127,7 +128,7 @@ def _score_and_save(lens, data, cfg, profile, seed, out, wall, **extra) -> dict:
     prov = provenance(profile, seed, lens.device, wall_time_s=wall, dataset=data.name,
                       train_time_s=lens.trainer_.elapsed, variant=cfg.loss.variant, **extra)
     if out is not None:
-        save_run(out, metrics, lens_arrays(lens, data), config=cfg, provenance=prov)
+        save_run(out, metrics, lens_arrays(lens, data), config=lens.trainer_.config, provenance=prov)
     return {"metrics": metrics, "lens": lens, "dataset": data, "provenance": prov}
 
 
@@ -153,7 +154,7 @@ def run_many(
         raise ValueError(f"duplicate (dataset, seed) pairs in {runs}")
     cfg = get_profile(profile, **overrides)
     git = git_sha()
-    datas = [make_dataset(d, cfg.training_samples, seed=k) for d, k in runs]
+    datas = [make_dataset(d, cfg.for_dim(dataset_config(d).dim).training_samples, seed=k) for d, k in runs]
     dims = {d.X.shape[1] for d in datas}
     if len(dims) != 1:
         raise ValueError(f"batched runs need one dimension N, got {sorted(dims)}")

@@ -114,9 +114,10 @@ class SymmetryLens:
 
     # ------------------------------------------------------------------ fitting
     def _batch_config(self, dim: int) -> LensConfig:
-        B = self.config.batch_size
+        cfg = self.config.for_dim(dim)
+        B = cfg.batch_size
         if B % dim == 0:
-            return self.config
+            return cfg
         rounded = (B // dim) * dim
         if rounded == 0:
             raise ValueError(f"batch_size {B} is smaller than N = {dim}")
@@ -125,7 +126,7 @@ class SymmetryLens:
             f"estimator needs; rounded down to {rounded}",
             stacklevel=3,
         )
-        return replace(self.config, batch_size=rounded)
+        return replace(cfg, batch_size=rounded)
 
     def fit(
         self, X, true_generator=None, resume: bool = False, stop_at: int | None = None,

@@ -111,6 +111,7 @@ def held_out_objective(
     held-out batches) and the final estimator loss.
     """
     N = np.asarray(psi).shape[0]
+    config = config.for_dim(N)
     P = config.resolved_padding(N)
     B = config.batch_size
     if np.asarray(G_big).shape != (N + 2 * P, N + 2 * P):

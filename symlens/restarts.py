@@ -53,7 +53,8 @@ def fit_best_of(
     if int(k) != k or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     probe = SymmetryLens(profile, seed=seed, **{**lens_kwargs, "progress": False})
-    B = probe.config.batch_size
+    X = check_samples(X)
+    B = probe.config.for_dim(X.shape[1]).batch_size
     if X_val is None:
         X, X_val = split_validation(X, validation_fraction, 4 * B, seed)
     else:

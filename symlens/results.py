@@ -84,9 +84,10 @@ def _plain(v):
     return json.loads(json.dumps(v))
 
 
-def saved_run_matches(directory, dataset: str, profile: str, seed: int, **overrides) -> bool:
+def saved_run_matches(directory, dataset: str, profile: str, seed: int, *, dim: int = 33, **overrides) -> bool:
     """True when ``directory`` holds a finished run of this dataset, profile, seed and the
-    current configuration of the profile (so a stale run from older settings is not reused)."""
+    current configuration of the profile at data dimension ``dim`` (so a stale run from
+    older settings is not reused)."""
     path = Path(directory) / "metrics.json"
     if not path.exists() or not (Path(directory) / "arrays.npz").exists():
         return False
@@ -105,7 +106,7 @@ def saved_run_matches(directory, dataset: str, profile: str, seed: int, **overri
         prov.get("profile") == profile
         and prov.get("seed") == int(seed)
         and prov.get("dataset") == dataset
-        and _plain(saved_cfg) == _plain(cfg.to_dict())
+        and _plain(saved_cfg) == _plain(cfg.for_dim(dim).to_dict())
         and saved.get("metrics", {}).get("steps") == cfg.total_steps
     )
 
@@ -245,12 +246,11 @@ def load_or_fit(data: Dataset, profile: str, seed: int, directory, device: str =
 
     d = Path(directory)
     reused = False
-    if not retrain and saved_run_matches(d, data.name, profile, seed, **overrides):
+    if not retrain and saved_run_matches(d, data.name, profile, seed, dim=data.X.shape[1], **overrides):
         saved = load_run(d)
         reused = np.array_equal(saved["arrays"].get("transform"), data.transform)
     if not reused:
-        cfg = get_profile(profile, **overrides)
-        n = cfg.training_samples
+        n = get_profile(profile, **overrides).for_dim(data.X.shape[1]).training_samples
         if data.X.shape[0] != n:
             raise ValueError(f"data has {data.X.shape[0]} samples; profile {profile!r} trains on {n}")
         run_experiment(data, profile, seed, out=d, device=device, progress=False, **overrides)

@@ -136,6 +136,7 @@ class Trainer:
     """
 
     def __init__(self, config: LensConfig, dim: int, seed: int = 0, device="cpu", reference: bool = False):
+        config = config.for_dim(dim)
         self.config, self.dim, self.seed = config, dim, seed
         self.device = resolve_device(device)
         if self.device.type == "cpu" and os.environ.get("SYMLENS_TUNE_MALLOC", "1") != "0":

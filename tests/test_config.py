@@ -108,6 +108,40 @@ def test_resolved_sizes():
     assert (c.resolved_padding(7), c.resolved_hidden(7)) == (0, 5)
 
 
+def test_compressed_profiles_scale_batch_and_width_with_the_dimension():
+    cpu = get_profile("cpu")
+    assert (cpu.batch_size, cpu.hidden, cpu.size_dim) == (2046, 264, 33)
+    at7 = cpu.for_dim(7)  # 62 samples and a width of 8 per dimension, as at N = 33
+    assert (at7.batch_size, at7.hidden, at7.size_dim) == (434, 56, None)
+    assert at7.for_dim(7) is at7  # concrete sizes are not scaled twice
+    at33 = cpu.for_dim(33)
+    assert (at33.batch_size, at33.hidden, at33.size_dim) == (2046, 264, None)
+    assert dataclasses.replace(at33, size_dim=33) == cpu  # nothing else changes
+    smoke = get_profile("smoke").for_dim(9)  # 1 023 = 31 x 33, H = 99 = 3 x 33
+    assert (smoke.batch_size, smoke.hidden) == (279, 27)
+    assert get_profile("fast").for_dim(11).batch_size == 682
+
+
+def test_paper_profile_and_hand_given_sizes_are_literal_at_every_dimension():
+    paper = get_profile("paper")
+    assert paper.size_dim is None and paper.for_dim(7) is paper
+    assert paper.for_dim(7).resolved_hidden(7) == 112  # 16 N already
+    mine = get_profile("cpu", batch_size=700)
+    assert mine.size_dim is None and mine.for_dim(7).batch_size == 700 and mine.for_dim(7).hidden == 264
+    assert get_profile("cpu", hidden=40).for_dim(7).batch_size == 2046
+    scaled = get_profile("cpu", batch_size=700, size_dim=35).for_dim(7)  # 20 per dimension
+    assert (scaled.batch_size, scaled.hidden) == (140, round(264 * 7 / 35))
+    # no explicit width: the width at size_dim is 16 size_dim, so 16 N at every N
+    assert get_profile("paper", size_dim=33).for_dim(7).hidden == 112
+
+
+def test_size_dim_must_be_positive_and_leave_a_sample_per_dimension():
+    with pytest.raises(ValueError, match="size_dim"):
+        LensConfig(size_dim=0)
+    with pytest.raises(ValueError, match="one sample per dimension"):
+        LensConfig(batch_size=10, size_dim=33)
+
+
 def test_the_symlens_recipe_scales_the_estimator_rate_and_the_faithful_one_does_not():
     from symlens.config import get_profile
 

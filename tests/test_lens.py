@@ -147,6 +147,15 @@ def test_batch_not_multiple_of_N_is_rounded_down_with_a_warning():
         SymmetryLens("smoke", progress=False, **dict(TINY, batch_size=5)).fit(_data().X)
 
 
+def test_a_named_profile_scales_its_sizes_to_the_data_dimension():
+    # smoke: 31 samples per dimension and a width of 3 per dimension (1 023 and 99 at N = 33)
+    lens = SymmetryLens("smoke", progress=False, epochs=1, steps_per_epoch=1, n_batches=2, padding=3)
+    lens.fit(_data(n=31 * N).X)
+    tr = lens.trainer_
+    assert tr.config.batch_size == 31 * N and tr.conditional.hidden == 3 * N
+    assert lens.config.batch_size == 1023  # the profile as given; the trainer holds the sizes used
+
+
 def test_resume_equals_uninterrupted_run(tmp_path):
     cfg = get_profile("smoke", epochs=2, steps_per_epoch=10, hidden=16, batch_size=33 * 4, n_batches=4)
     d = make_dataset("gaussian-translation", cfg.batch_size * cfg.n_batches, seed=1)
