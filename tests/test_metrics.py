@@ -6,7 +6,7 @@ import scipy.fft
 import scipy.linalg
 from scipy.stats import ortho_group
 
-from symlens.metrics import (best_direction, cosine_similarity, equivariance_error, generator_cosine_similarity,
+from symlens.metrics import (best_direction, cosine_similarity, cosine_without_exit, equivariance_error, generator_cosine_similarity,
                              generator_rmse, group_convolution_alignment, group_convolution_cosine_similarity,
                              ideal_group_convolution, shift_matrix, signal_recovery)
 from symlens.testing import delta_filter, exact_shift_generator, reversal_matrix
@@ -252,3 +252,27 @@ def test_signal_recovery_prefers_no_shift_when_none_is_needed():
     for Y, refl in ((S, False), (S[:, ::-1], True)):
         r = signal_recovery(Y, S)
         assert r["shift"] == 0 and r["reflected"] is refl and r["correlation"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("N", [7, 15])
+def test_cosine_without_exit_forgives_only_the_exit_pixel(N):
+    Q = ortho_group.rvs(N, random_state=3)
+    S = shift_matrix(N, -1)  # e_j -> e_{j+1}; e_{N-1} leaves the window
+    cycle = S.copy()
+    cycle[0, N - 1] = 1.0  # the last pixel closed onto the first
+    conj = lambda M: Q @ M @ Q.T  # noqa: E731
+    assert generator_cosine_similarity(conj(cycle), conj(S)) == pytest.approx(np.sqrt((N - 1) / N))
+    assert cosine_without_exit(conj(cycle), conj(S)) == pytest.approx(1.0)
+    assert cosine_without_exit(conj(cycle.T), conj(S)) == pytest.approx(1.0)  # the inverse direction
+    assert cosine_without_exit(conj(S), conj(S)) == pytest.approx(1.0)
+    # a defect inside the window still counts: pixel 2 kept in place instead of moved
+    broken = S.copy()
+    broken[:, 2] = 0.0
+    broken[2, 2] = 1.0
+    kept = N - 2  # links the exit-free comparison still shares with the truth
+    assert cosine_without_exit(conj(broken), conj(S)) == pytest.approx(kept / np.sqrt((N - 1) * (N - 1)))
+
+
+def test_cosine_without_exit_needs_a_single_exit():
+    with pytest.raises(ValueError, match="exactly one direction"):
+        cosine_without_exit(np.eye(5), np.diag([1.0, 1.0, 1.0, 0.0, 0.0]))
