@@ -3,7 +3,7 @@ training set per base seed.
 
     python benchmarks/best_of_target.py --profile cpu --dim 7 --data 'scale_range=[0.2,1.0]' \
         --dataset gaussian-permuted --seeds 0 3 6 --k 3 \
-        --out results/cpu/best_of/gaussian-permuted-n7
+        --out results/cpu/best_of/gaussian-permuted-n7 [--table-only]
 
 For each base seed s the training set is drawn as ``time_to_accuracy.py`` draws it (data
 seed s), and ``fit_best_of(X, k, profile, seed=s)`` fits seeds s … s + k − 1 with the
@@ -71,7 +71,8 @@ def table(records: list[dict], seconds: float) -> str:
     lines += ["", f"{met} of {len(records)} base seeds meet the target. {r0['dataset']}, N = {r0['dim']}, "
               f"data {json.dumps(r0['data'])}, profile `{prov['profile']}` with the `{prov.get('recipe')}` recipe "
               f"(batch {r0['config']['batch_size']}, width {r0['config']['hidden']}, "
-              f"{r0['config']['epochs'] * r0['config']['steps_per_epoch']} steps per fit), best of {r0['k']}; "
+              + f"{r0['config']['epochs'] * r0['config']['steps_per_epoch']:,}".replace(",", " ")
+              + f" steps per fit), best of {r0['k']}; "
               f"hardware {prov['hardware']}, torch {prov['torch']}, code "
               + ", ".join(sorted({r['provenance']['git'] for r in records})) + "."]
     return "\n".join(lines) + "\n"
@@ -88,12 +89,13 @@ def main(argv=None) -> None:
     p.add_argument("--k", type=int, default=3)
     p.add_argument("--seconds", type=float, default=300.0, help="the target's time limit")
     p.add_argument("--out", required=True)
+    p.add_argument("--table-only", action="store_true", help="rewrite table.md from the saved seed*.json")
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     data_kw = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.data)}
     overrides = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-    for s in args.seeds:
+    for s in [] if args.table_only else args.seeds:
         rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides)
         (out / f"seed{s}.json").write_text(json.dumps(to_plain(rec), indent=1) + "\n")
         print(f"base seed {s}: kept {rec['kept_seed']}, cos {rec['cos']:.3f} in {rec['wall_s']:.0f} s", flush=True)

@@ -70,8 +70,8 @@ def main(argv=None) -> None:
     for run in sorted(runs_dir.glob("**/seed*/metrics.json")):
         r = {"setting": run.parent.parent.parent.relative_to(runs_dir).as_posix(), **read_run(run.parent)}
         ref = faithful_dir / r["dataset"] / f"seed{r['seed']}" / "metrics.json"
-        r["faithful_cos"] = (float(json.loads(ref.read_text())["metrics"]["cosine_similarity"])
-                             if ref.exists() else None)
+        same_n = ref.exists() and np.load(ref.parent / "arrays.npz")["generator"].shape[0] == r["N"]
+        r["faithful_cos"] = float(json.loads(ref.read_text())["metrics"]["cosine_similarity"]) if same_n else None
         r["target met"] = bool(r["s_to_0.95"] is not None and r["s_to_0.95"] <= args.seconds)
         rows.append(r)
     if not rows:
