@@ -103,17 +103,22 @@ if BATCHED:
     runs = results.load_or_run_many(pairs, profile, device=device, retrain=not REUSE)
     print(f"{len(pairs)} runs, {sum(not r['reused'] for r in runs.values())} trained together in "
           f"{time.perf_counter() - t0:.1f} s")
+
+
+def report(ds, s, run, t0):
+    """One line per run; a reused run reports the training time it was saved with, not the
+    second it took to load."""
+    pv, m = run["provenance"], run["metrics"]
+    how = (f"reused, trained in {pv.get('train_time_s', float('nan')):6.0f} s on {pv.get('hardware', '?')}"
+           if run["reused"] else f"trained in {time.perf_counter() - t0:6.1f} s")
+    print(f"{ds:21s} seed {s}: {how}   cos {m['cosine_similarity']:+.3f}  rmse {m['rmse']:.3f}")
+
+
 for ds, s in pairs:
     t0 = time.perf_counter()
     if not BATCHED:
         runs[ds, s] = results.load_or_run(ds, profile, s, device=device, retrain=not REUSE, resume=RESUME)
-    run = runs[ds, s]
-    m = run["metrics"]
-    pv = run["provenance"]
-    # a reused run reports the training time it was saved with, not the second it took to load
-    how = (f"reused, trained in {pv.get('train_time_s', float('nan')):6.0f} s on {pv.get('hardware', '?')}"
-           if run["reused"] else f"trained in {time.perf_counter() - t0:6.1f} s")
-    print(f"{ds:21s} seed {s}: {how}   cos {m['cosine_similarity']:+.3f}  rmse {m['rmse']:.3f}")
+    report(ds, s, runs[ds, s], t0)
 prov0 = next(iter(runs.values()))["provenance"]
 print("provenance of the runs:", results.describe_provenance(prov0))
 
@@ -141,6 +146,11 @@ def pm(mean, sd):
     return f"{mean:.3f} ± {sd:.3f}" if sd is not None else f"{mean:.3f}"
 
 
+def pm_seeds(x):
+    """Mean ± sd over seeds of a list of values; the sd needs two seeds."""
+    return pm(np.mean(x), np.std(x, ddof=1) if len(x) > 1 else None)
+
+
 profiles_seen = sorted({r["provenance"]["profile"] for r in runs.values()})
 display(Markdown(
     f"**Profile `{', '.join(profiles_seen)}`** (loss variant `{prov0.get('variant')}`, "
@@ -166,30 +176,22 @@ recipe_runs = {}
 if recipe is not None:
     for ds, s in pairs:
         t0 = time.perf_counter()
-        recipe_runs[ds, s] = r = results.load_or_run(ds, profile, s, device=device, retrain=not REUSE,
-                                                     resume=RESUME, recipe=recipe)
-        pv = r["provenance"]
-        how = (f"reused, trained in {pv.get('train_time_s', float('nan')):6.0f} s on {pv.get('hardware', '?')}"
-               if r["reused"] else f"trained in {time.perf_counter() - t0:6.1f} s")
-        print(f"{ds:21s} seed {s}: {how}   cos {r['metrics']['cosine_similarity']:+.3f}")
+        recipe_runs[ds, s] = results.load_or_run(ds, profile, s, device=device, retrain=not REUSE,
+                                                 resume=RESUME, recipe=recipe)
+        report(ds, s, recipe_runs[ds, s], t0)
 recipe_evidence = [analysis.run_evidence(r) for r in recipe_runs.values()]
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Cosine similarity of the learned with the true generator per dataset: the faithful method and the best recipe at the same profile, steps and seeds (one dot per seed)."}}
 # NBVAL_IGNORE_OUTPUT
 if recipe_runs:
-    side = []
-    for ds in study.datasets:
-        f = [e["cosine_similarity"] for e in evidence if e["dataset"] == ds]
-        r = [e["cosine_similarity"] for e in recipe_evidence if e["dataset"] == ds]
-        side.append({"dataset": ds, "faithful cos": pm(np.mean(f), np.std(f, ddof=1) if len(f) > 1 else None),
-                     f"{recipe} cos": pm(np.mean(r), np.std(r, ddof=1) if len(r) > 1 else None),
-                     "difference": f"{np.mean(r) - np.mean(f):+.3f}"})
+    cos_f, cos_r = ({ds: [e["cosine_similarity"] for e in ev if e["dataset"] == ds] for ds in study.datasets}
+                    for ev in (evidence, recipe_evidence))
+    side = [{"dataset": ds, "faithful cos": pm_seeds(cos_f[ds]), f"{recipe} cos": pm_seeds(cos_r[ds]),
+             "difference": f"{np.mean(cos_r[ds]) - np.mean(cos_f[ds]):+.3f}"} for ds in study.datasets]
     display(Markdown(f"**Profile `{profile}`**, {cfg.total_steps} steps per run, seeds {list(study.seeds)}:\n\n"
                      + plotting.markdown_table(side)))
-    fig_r = plotting.recipe_comparison(
-        {ds: [e["cosine_similarity"] for e in evidence if e["dataset"] == ds] for ds in study.datasets},
-        {ds: [e["cosine_similarity"] for e in recipe_evidence if e["dataset"] == ds] for ds in study.datasets},
-        labels=("faithful", recipe), title=f"faithful method and the {recipe} recipe (profile {profile})")
+    fig_r = plotting.recipe_comparison(cos_f, cos_r, labels=("faithful", recipe),
+                                       title=f"faithful method and the {recipe} recipe (profile {profile})")
     plotting.save_figure(fig_r, out, "recipe_comparison")
     display(fig_r)
 
