@@ -11,7 +11,7 @@ defaults of :class:`~symlens.lens.SymmetryLens` (the ``symlens`` recipe) on 90 %
 keeps the lowest held-out loss on the rest; the true generator is only reported.  Base seeds
 k apart give disjoint candidates.  Writes ``<out>/seed<s>.json`` (candidates, the kept one,
 wall seconds, provenance) and ``<out>/table.md``.  Wall seconds are the whole call: k fits
-one after another, plus the selection.
+(``--jobs`` at a time, in worker processes), plus the selection.
 """
 
 from __future__ import annotations
@@ -35,16 +35,16 @@ from symlens.metrics import cosine_without_exit, generator_cosine_similarity  # 
 from symlens.restarts import fit_best_of  # noqa: E402
 
 
-def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, overrides: dict) -> dict:
+def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, overrides: dict, jobs: int = 1) -> dict:
     cfg = get_profile(profile, **overrides)
     data = make_dataset(name, cfg.for_dim(dim).training_samples, dim=dim, seed=seed, **data_kw)
     git = git_sha()
     t0 = time.perf_counter()
     lens = fit_best_of(data.X, k=k, profile=profile, seed=seed, true_generator=data.generator,
-                       progress=False, **overrides)
+                       n_jobs=jobs, progress=False, **overrides)
     wall = time.perf_counter() - t0
     return {
-        "dataset": name, "dim": dim, "base_seed": seed, "k": k, "data": data_kw, "overrides": overrides,
+        "dataset": name, "dim": dim, "base_seed": seed, "k": k, "jobs": jobs, "data": data_kw, "overrides": overrides,
         "candidates": lens.restarts_,
         "kept_seed": lens.seed,
         "cos": generator_cosine_similarity(lens.generator_, data.generator),
@@ -72,7 +72,8 @@ def table(records: list[dict], seconds: float) -> str:
               f"data {json.dumps(r0['data'])}, profile `{prov['profile']}` with the `{prov.get('recipe')}` recipe "
               f"(batch {r0['config']['batch_size']}, width {r0['config']['hidden']}, "
               + f"{r0['config']['epochs'] * r0['config']['steps_per_epoch']:,}".replace(",", " ")
-              + f" steps per fit), best of {r0['k']}; "
+              + f" steps per fit), best of {r0['k']}"
+              + (f", {r0['jobs']} fits at a time" if r0.get("jobs", 1) > 1 else ", one fit at a time") + "; "
               f"hardware {prov['hardware']}, torch {prov['torch']}, code "
               + ", ".join(sorted({r['provenance']['git'] for r in records})) + "."]
     return "\n".join(lines) + "\n"
@@ -87,6 +88,7 @@ def main(argv=None) -> None:
     p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--k", type=int, default=3)
+    p.add_argument("--jobs", type=int, default=1, help="candidates fitted at once (fit_best_of's n_jobs)")
     p.add_argument("--seconds", type=float, default=300.0, help="the target's time limit")
     p.add_argument("--out", required=True)
     p.add_argument("--table-only", action="store_true", help="rewrite table.md from the saved seed*.json")
@@ -96,7 +98,7 @@ def main(argv=None) -> None:
     data_kw = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.data)}
     overrides = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     for s in [] if args.table_only else args.seeds:
-        rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides)
+        rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides, args.jobs)
         (out / f"seed{s}.json").write_text(json.dumps(to_plain(rec), indent=1) + "\n")
         print(f"base seed {s}: kept {rec['kept_seed']}, cos {rec['cos']:.3f} in {rec['wall_s']:.0f} s", flush=True)
     records = [json.loads(f.read_text()) for f in sorted(out.glob("seed*.json"))]

@@ -46,3 +46,20 @@ def test_real_restarts_record_their_held_out_losses():
     assert chosen[0]["held_out_loss"] == min(r["held_out_loss"] for r in lens.restarts_)
     with pytest.raises(ValueError, match="positive integer"):
         fit_best_of(d.X, k=0, profile="smoke", **TINY)
+
+
+def test_candidates_fitted_in_worker_processes_are_the_same_fits():
+    # the same seeds in two spawned processes: the same candidates up to float rounding (one
+    # thread each instead of this process's threads), the same records, and a usable lens
+    d = make_dataset("gaussian-translation", N * 40, dim=N, seed=0)
+    held = make_dataset("gaussian-translation", N * 8, dim=N, seed=5)
+    one = fit_best_of(d.X, k=2, profile="smoke", seed=3, X_val=held.X, true_generator=d.generator, **TINY)
+    two = fit_best_of(d.X, k=2, profile="smoke", seed=3, X_val=held.X, true_generator=d.generator, n_jobs=2, **TINY)
+    assert [r["seed"] for r in two.restarts_] == [3, 4] and two.seed == one.seed
+    for a, b in zip(one.restarts_, two.restarts_):
+        assert b["held_out_loss"] == pytest.approx(a["held_out_loss"], abs=1e-5)
+        assert b["cosine_similarity"] == pytest.approx(a["cosine_similarity"], abs=1e-5)
+    np.testing.assert_allclose(two.generator_, one.generator_, atol=1e-5)
+    assert two.transform(held.X).shape == (len(held.X), N)
+    with pytest.raises(ValueError, match="n_jobs"):
+        fit_best_of(d.X, k=2, profile="smoke", n_jobs=0, **TINY)
