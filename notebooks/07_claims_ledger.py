@@ -797,6 +797,34 @@ finding("C17", "Slowing the training time τ where the walls can still move (`ta
         "confirmed if every slower setting raises the mean cos by at least 0.05 and lowers the mean walls; partly "
         "if one does")
 
+# The 7-dimensional target: best of k fits, chosen by the held-out loss (benchmarks/best_of_target.py).
+def _best_of(path):
+    calls = [json.loads(f.read_text()) for f in sorted(path.glob("gaussian-permuted-n7*/seed*.json"))]
+    if not calls:
+        return "no saved calls", "not tested", ""
+    best = [c for c in calls if c["kept_seed"] == max(c["candidates"], key=lambda r: r["cosine_similarity"])["seed"]]
+    met = [c for c in calls if c["cos"] >= 0.95 and c["wall_s"] <= 300]
+    by_k = {}
+    for c in calls:
+        by_k.setdefault(c["k"], []).append(c)
+    measured = (f"N = 7, gaussian-permuted: " + "; ".join(
+        f"best of {k}: kept cos " + ", ".join(f"{c['cos']:.3f} ({c['wall_s']:.0f} s)" for c in cs)
+        for k, cs in sorted(by_k.items()))
+        + f"; the loss kept the best candidate in {len(best)} of {len(calls)} calls, {len(met)} of {len(calls)} "
+          "calls reached 0.95 within 300 s; with the exit pixel the loss cannot see left out, the kept fits score "
+        + ", ".join(f"{c['cos_without_exit']:.3f}" for c in calls))
+    verdict = ("confirmed" if len(best) == len(met) == len(calls) else
+               "partly" if len(best) == len(calls) else "refuted")
+    return measured, verdict, _commits(calls)
+
+
+finding("C18", "At N = 7 the method's own held-out objective keeps the best of several fits, so restarts "
+        "(`fit_best_of`) reach the 7-dimensional target (cos ≥ 0.95 within 5 minutes on this CPU) where a single "
+        "fit does one time in three.",
+        ["cpu/best_of"], _best_of,
+        "confirmed if the loss keeps the best candidate in every call and every call meets the target; partly if "
+        "it keeps the best in every call")
+
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
     f"- *evidence:* {f['evidence']}" for f in findings)))
@@ -889,7 +917,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 18)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 19)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
