@@ -799,7 +799,8 @@ finding("C17", "Slowing the training time τ where the walls can still move (`ta
 
 # The 7-dimensional target: best of k fits, chosen by the held-out loss (benchmarks/best_of_target.py).
 def _best_of(path):
-    calls = [json.loads(f.read_text()) for f in sorted(path.glob("gaussian-permuted-n7*/seed*.json"))]
+    calls = sorted((json.loads(f.read_text()) for f in path.glob("gaussian-permuted-n7*/seed*.json")),
+                   key=lambda c: (c["k"], c["base_seed"]))
     if not calls:
         return "no saved calls", "not tested", ""
     best = [c for c in calls if c["kept_seed"] == max(c["candidates"], key=lambda r: r["cosine_similarity"])["seed"]]
