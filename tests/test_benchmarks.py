@@ -140,3 +140,40 @@ def test_reproduce_kernels_import_this_checkout(tmp_path, monkeypatch):
                          env=dict(os.environ), capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == str(repo_root() / "symlens" / "__init__.py")
     assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(repo_root()), str(other)]
+
+
+def test_best_of_target_keeps_the_lowest_held_out_loss(tmp_path):
+    # per-dimension smoke sizes at N = 7 (batch 217); two candidates, so one is kept
+    _run("benchmarks/best_of_target.py", "--profile", "smoke", "--dim", "7", "--seeds", "0", "--k", "2",
+         "--set", "epochs=1", "steps_per_epoch=2", "--out", str(tmp_path))
+    rec = json.loads((tmp_path / "seed0.json").read_text())
+    assert rec["config"]["batch_size"] == 31 * 7 and [c["seed"] for c in rec["candidates"]] == [0, 1]
+    kept = min(rec["candidates"], key=lambda c: c["held_out_loss"])
+    assert rec["kept_seed"] == kept["seed"] and kept["chosen"]
+    assert rec["cos"] == pytest.approx(kept["cosine_similarity"])
+    assert "base seeds meet the target" in (tmp_path / "table.md").read_text()
+
+
+def test_select_saved_replays_the_choice_from_checkpoints(tmp_path):
+    for seed in ("0", "1"):
+        _run("benchmarks/time_to_accuracy.py", "--profile", "smoke", "--device", "cpu", "--dim", "7",
+             "--dataset", "gaussian-permuted", "--seed", seed, "--out", str(tmp_path / "gaussian-permuted" / f"seed{seed}"),
+             *TINY, "batch_size=28", "padding=7")
+    _run("benchmarks/select_saved.py", str(tmp_path), "--dim", "7", "--k", "2")
+    text = (tmp_path / "selection.md").read_text()
+    rows = [line.split("|")[1:-1] for line in text.splitlines() if line.startswith("| gaussian-permuted |")]
+    losses = {int(r[1]): float(r[4]) for r in rows[:2]}
+    kept = int(rows[2][2])  # the window 0–1
+    assert kept == min(losses, key=losses.get)
+
+
+def test_select_saved_windows_need_consecutive_seeds():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("select_saved", repo_root() / "benchmarks" / "select_saved.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    rows = [{"dataset": "d", "seed": s, "cos": c, "held_out_loss": l}
+            for s, c, l in [(0, 0.5, -1.0), (1, 0.9, -2.0), (2, 0.7, -3.0), (4, 0.99, -9.0)]]
+    win = mod.windows(rows, 2)
+    assert [(w["seeds"], w["kept seed"], w["best cos"]) for w in win] == [("0–1", 1, 0.9), ("1–2", 2, 0.9)]
