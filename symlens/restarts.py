@@ -68,6 +68,9 @@ def fit_best_of(
         raise ValueError(f"k must be a positive integer, got {k!r}")
     if int(n_jobs) != n_jobs or n_jobs < 1:
         raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
+    if n_jobs > 1 and lens_kwargs.get("checkpoint_dir") is not None:
+        raise ValueError("checkpoint_dir is shared by every candidate: with n_jobs > 1 they would write "
+                         "the same checkpoint at once; pass n_jobs=1 or no checkpoint_dir")
     probe = SymmetryLens(profile, seed=seed, **{**lens_kwargs, "progress": False})
     X = check_samples(X)
     B = probe.config.for_dim(X.shape[1]).batch_size

@@ -63,3 +63,5 @@ def test_candidates_fitted_in_worker_processes_are_the_same_fits():
     assert two.transform(held.X).shape == (len(held.X), N)
     with pytest.raises(ValueError, match="n_jobs"):
         fit_best_of(d.X, k=2, profile="smoke", n_jobs=0, **TINY)
+    with pytest.raises(ValueError, match="same checkpoint at once"):
+        fit_best_of(d.X, k=2, profile="smoke", n_jobs=2, checkpoint_dir="unused", **TINY)
