@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from time_to_accuracy import _value  # noqa: E402
+from time_to_accuracy import key_values  # noqa: E402
 
 from symlens.config import get_profile  # noqa: E402
 from symlens.data import make_dataset  # noqa: E402
@@ -95,8 +95,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    data_kw = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.data)}
-    overrides = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+    data_kw, overrides = key_values(args.data), key_values(args.set)
     for s in [] if args.table_only else args.seeds:
         rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides, args.jobs)
         (out / f"seed{s}.json").write_text(json.dumps(to_plain(rec), indent=1) + "\n")

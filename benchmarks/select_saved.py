@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from time_to_accuracy import _value  # noqa: E402
+from time_to_accuracy import key_values  # noqa: E402
 
 HELD_OUT_SEED = 1_000_003
 
@@ -92,7 +92,7 @@ def main(argv=None) -> None:
     if args.k < 1:
         raise SystemExit(f"--k must be at least 1, got {args.k}")
     runs_dir = Path(args.runs)
-    data_kw = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.data)}
+    data_kw = key_values(args.data)
     rows = score_runs(runs_dir, args.dim, data_kw)
     lines = ["| dataset | seed | cos | cos without exit | held-out loss |", "|---|---|---|---|---|"]
     lines += [f"| {r['dataset']} | {r['seed']} | {r['cos']:.3f} | {r['cos_without_exit']:.3f} | "

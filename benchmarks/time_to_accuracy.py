@@ -50,6 +50,15 @@ def _value(s: str):
         return s
 
 
+def key_values(items) -> dict:
+    """``["epochs=40", "scale_range=[0.2,1.0]"]`` -> ``{"epochs": 40, "scale_range": [0.2, 1.0]}``
+    (values read as JSON where they parse, else kept as strings)."""
+    bad = [kv for kv in items if "=" not in kv]
+    if bad:
+        raise SystemExit(f"expected KEY=VALUE, got {bad}")
+    return {k: _value(v) for k, v in (kv.split("=", 1) for kv in items)}
+
+
 def report(res: dict, profile: str) -> None:
     hist, prov, m = res["lens"].history_, res["provenance"], res["metrics"]
     print(f"\nprofile={profile} dataset={prov['dataset']} seed={prov['seed']} device={prov['device']} "
@@ -83,11 +92,10 @@ def main() -> None:
     p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                    help="config overrides, e.g. epochs=40 (may be repeated)")
     args = p.parse_args()
-    overrides = dict(kv.split("=", 1) for kv in args.set)
-    overrides = {k: _value(v) for k, v in overrides.items()}
+    overrides = key_values(args.set)
     datasets = list(DATASET_NAMES) if args.dataset == ["all"] else args.dataset
     runs = [(d, k) for d in datasets for k in args.seed]
-    data_kw = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.data)}
+    data_kw = key_values(args.data)
     if len(runs) == 1:
         (name, seed), = runs
         if data_kw or args.dim != 33:

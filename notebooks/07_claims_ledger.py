@@ -801,8 +801,8 @@ finding("C17", "Slowing the training time τ where the walls can still move (`ta
 def _best_of(path):
     calls = sorted((json.loads(f.read_text()) for f in path.glob("gaussian-permuted-n7*/seed*.json")),
                    key=lambda c: (c["k"], c["base_seed"]))
-    if not calls:
-        return "no saved calls", "not tested", ""
+    if not calls:  # the ledger's rule: "not tested" goes with "no saved results"
+        return f"no saved results: no best-of calls under {path}", "not tested", ""
     best = [c for c in calls if c["kept_seed"] == max(c["candidates"], key=lambda r: r["cosine_similarity"])["seed"]]
     met = [c for c in calls if c["cos"] >= 0.95 and c["wall_s"] <= 300]
     by_k = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
 import numpy as np
 import torch
@@ -77,7 +78,7 @@ def fit_best_of(
     if X_val is None:
         X, X_val = split_validation(X, validation_fraction, 4 * B, seed)
     else:
-        X, X_val = check_samples(X), check_samples(X_val, "X_val", dim=np.asarray(X).shape[1])
+        X_val = check_samples(X_val, "X_val", dim=X.shape[1])
     seeds = [seed + i for i in range(int(k))]
     if n_jobs == 1:
         lenses = (SymmetryLens(profile, seed=s, **lens_kwargs).fit(X, true_generator=true_generator) for s in seeds)
@@ -86,8 +87,8 @@ def fit_best_of(
         quiet = {**lens_kwargs, "progress": False}
         # spawn: a forked child would inherit torch's thread pools in an undefined state
         with ProcessPoolExecutor(int(n_jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
-            lenses = list(pool.map(_fit_one, [profile] * len(seeds), seeds, [quiet] * len(seeds),
-                                   [X] * len(seeds), [true_generator] * len(seeds), [threads] * len(seeds)))
+            fit = partial(_fit_one, profile, lens_kwargs=quiet, X=X, true_generator=true_generator, threads=threads)
+            lenses = list(pool.map(fit, seeds))
     best, records = None, []
     for s, lens in zip(seeds, lenses):
         loss = lens.objective(X_val)["total"]

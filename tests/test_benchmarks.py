@@ -177,3 +177,9 @@ def test_select_saved_windows_need_consecutive_seeds():
             for s, c, l in [(0, 0.5, -1.0), (1, 0.9, -2.0), (2, 0.7, -3.0), (4, 0.99, -9.0)]]
     win = mod.windows(rows, 2)
     assert [(w["seeds"], w["kept seed"], w["best cos"]) for w in win] == [("0–1", 1, 0.9), ("1–2", 2, 0.9)]
+
+
+def test_time_to_accuracy_names_a_setting_without_a_value():
+    out = subprocess.run([sys.executable, "benchmarks/time_to_accuracy.py", "--set", "epochs"],
+                         cwd=repo_root(), capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "expected KEY=VALUE, got ['epochs']" in out.stderr
