@@ -31,7 +31,7 @@ from .losses import ModelLoss
 from .optim import model_optimizer
 from .generator import skew
 from .recentre import recentre_filter
-from .train import Trainer, recentre_due, resolve_device, scheduled, step_clock, update
+from .train import Trainer, kick_generator, recentre_due, resolve_device, scheduled, step_clock, update
 
 __all__ = ["BatchedTrainer"]
 
@@ -104,6 +104,9 @@ class BatchedTrainer:
             raise FloatingPointError(f"a run diverged at step {step} (eigen-solver failed: {err})") from err
         update(terms[0].sum() + est.sum(), self.opt_model, self.opt_est,
                self.params["model.filter.psi"] if cfg.filter_norm == "unit" else None)
+        if cfg.generator_noise:  # each run from its own Trainer's stream, as it would alone
+            for A, t in zip(self.params["model.generator.A"], self.trainers):
+                kick_generator(A, cfg, step, t.generator_rng)
         self.step += 1
         if recentre_due(cfg, self.step):
             with torch.no_grad():

@@ -16,6 +16,7 @@ Two published loss variants exist (reproduction spec §1.9, §3):
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field, fields, replace
 
 __all__ = [
@@ -119,6 +120,11 @@ class LensConfig:
     # estimators then lag behind the model and walls freeze (mechanism 5); 4 removes them at
     # N = 15 and lifts the DST datasets at N = 33 (book: convergence page)
     estimator_lr_scale: float = 1.0
+    # after every step, add generator_noise x lr(step) x Z to the generator's parameter A
+    # (Z i.i.d. standard normal, its own seeded stream; the kick is this many Adam steps and
+    # decays with the model rate).  A domain wall costs the same wherever it sits, so without
+    # noise nothing moves it; its law does not depend on the data's basis.  0: never (faithful)
+    generator_noise: float = 0.0
     # estimators (spec §1.11)
     n_kernels: int = 4
     hidden: int | None = None  # conditional MLP width H; None -> 16 N (528 for N = 33)
@@ -158,6 +164,8 @@ class LensConfig:
                 if getattr(self, k) is not None and getattr(self, k) < (1 if k in ("hidden", "size_dim") else 0)]
         if bad:
             raise ValueError(f"invalid configuration value(s): {', '.join(bad)} (must be positive)")
+        if not 0.0 <= self.generator_noise < math.inf:
+            raise ValueError(f"generator_noise must be a finite number >= 0, got {self.generator_noise!r}")
         if self.centring not in CENTRINGS:
             raise ValueError(f"unknown centring {self.centring!r}; choose one of {CENTRINGS}")
         if not 0.0 <= self.tau_start < 1.0:
@@ -232,9 +240,11 @@ MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 #: :class:`~symlens.lens.SymmetryLens` for a named profile.
 RECIPES: dict[str, dict] = {
     "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
-                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0),
+                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0,
+                     generator_noise=0.0),
     "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
-                    model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0),
+                    model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0,
+                    generator_noise=0.0),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}

@@ -154,6 +154,8 @@ class Trainer:
         # first step pays the compilation (about a minute on a 2-core CPU).
         self._losses = torch.compile(self.system) if config.compile else self.system
         self.noise_rng = torch.Generator().manual_seed(_stream_seed(seed, 1))
+        # its own stream, so a fit without generator noise draws exactly what it always did
+        self.generator_rng = torch.Generator().manual_seed(_stream_seed(seed, 3))
         self.step = 0
         self._perm, self._perm_pass = None, None  # batch order of the current pass, cached
         self.history: list[dict] = []
@@ -187,6 +189,8 @@ class Trainer:
         terms = ModelLoss(*terms)
         update(terms.total + est, self.opt_model, self.opt_est,
                self.model.filter.psi if self.config.filter_norm == "unit" else None)
+        if self.config.generator_noise:
+            kick_generator(self.model.generator.A, self.config, step, self.generator_rng)
         self.step += 1
         if recentre_due(self.config, self.step):
             with torch.no_grad():
@@ -320,6 +324,7 @@ class Trainer:
             "opt_model": self.opt_model.state_dict(),
             "opt_est": self.opt_est.state_dict(),
             "noise_rng": self.noise_rng.get_state(),
+            "generator_rng": self.generator_rng.get_state(),
             "history": self.history,
             "snapshots": self.snapshots,
         }
@@ -340,6 +345,8 @@ class Trainer:
         self.opt_model.load_state_dict(state["opt_model"])
         self.opt_est.load_state_dict(state["opt_est"])
         self.noise_rng.set_state(state["noise_rng"])
+        if "generator_rng" in state:  # absent from checkpoints saved before generator_noise
+            self.generator_rng.set_state(state["generator_rng"])
         self.step, self.elapsed = state["step"], state["elapsed"]
         self.history, self.snapshots = state["history"], state["snapshots"]
 
@@ -386,6 +393,14 @@ def update(loss: torch.Tensor, opt_model, opt_est, unit_filter: torch.Tensor | N
         with torch.no_grad():
             norm = unit_filter.norm(dim=-1, keepdim=True)
             unit_filter.div_(torch.where(norm > 0, norm, torch.ones_like(norm)))
+
+
+@torch.no_grad()
+def kick_generator(A: torch.Tensor, cfg: LensConfig, step: int, rng: torch.Generator) -> None:
+    """A += generator_noise x lr(step) x Z in place, Z i.i.d. N(0, 1) of A's shape (M, M),
+    drawn on the CPU from ``rng`` (so a fit's draws do not depend on its device)."""
+    Z = torch.randn(A.shape, generator=rng, dtype=torch.float64)
+    A.add_((cfg.generator_noise * learning_rate(cfg, cfg.model_lr, step) * Z).to(A.device, A.dtype))
 
 
 def recentre_due(cfg: LensConfig, step: int) -> bool:

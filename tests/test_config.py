@@ -151,3 +151,10 @@ def test_the_symlens_recipe_scales_the_estimator_rate_and_the_faithful_one_does_
     assert rec.estimator_lr_scale == 4.0 and rec.estimator_lr == cpu.estimator_lr  # the profile's knob is kept
     with pytest.raises(ValueError, match="estimator_lr_scale"):
         get_profile("cpu", estimator_lr_scale=0.0)
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf")])
+def test_generator_noise_must_be_finite_and_not_negative(bad):
+    with pytest.raises(ValueError, match="generator_noise"):
+        get_profile("smoke", generator_noise=bad)
+    assert get_profile("smoke", generator_noise=0.5).generator_noise == 0.5

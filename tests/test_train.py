@@ -242,6 +242,51 @@ def test_a_checkpoint_from_before_an_option_existed_resumes_as_its_default(tmp_p
         Trainer(_cfg(estimator_lr_scale=2.0), N, seed=0).load_checkpoint(tmp_path)
 
 
+def _one_step_A(cfg, step=0, seed=0):
+    """The generator parameter A before and after optimiser step ``step`` of a fit on _X()."""
+    tr = Trainer(cfg, N, seed=seed)
+    X = _X()
+    for _ in range(step):
+        tr.train_step(X[: cfg.batch_size])
+    before = tr.model.generator.A.detach().clone()
+    tr.train_step(X[: cfg.batch_size])
+    return before, tr.model.generator.A.detach().clone()
+
+
+def test_generator_noise_zero_is_the_faithful_step_and_g_adds_g_lr_standard_normals():
+    # from the same initial A the first step's Adam update is the same with and without the
+    # kick, so the two fits differ by g x lr_0 x Z: Z's (N + 2P)² = 169 entries must be
+    # standard normal (mean 0, standard deviation 1; sampling errors 0.08 and 0.05)
+    plain = _one_step_A(_cfg())
+    assert torch.equal(plain[1], _one_step_A(_cfg(generator_noise=0.0))[1])
+    before, after = _one_step_A(_cfg(generator_noise=3.0))
+    assert torch.equal(before, plain[0])
+    Z = (after - plain[1]) / (3.0 * 1e-2)
+    assert abs(float(Z.mean())) < 0.3 and abs(float(Z.std()) - 1.0) < 0.2
+
+
+@pytest.mark.parametrize("step, lr", [(0, 1e-2), (3, 1e-2), (4, 1e-3), (7, 1e-3)])
+def test_the_generator_kick_decays_with_the_model_rate(step, lr):
+    # 2 epochs of 4 steps, rate 1e-2 decaying to 1e-3 log-spaced per epoch: epoch 0 at 1e-2,
+    # epoch 1 at 1e-3; 4 000 draws give the standard deviation to about 1 %
+    cfg = _cfg(generator_noise=0.5)
+    A = torch.zeros(40, 100)
+    train_mod.kick_generator(A, cfg, step, torch.Generator().manual_seed(1))
+    assert float(A.std()) / (0.5 * lr) == pytest.approx(1.0, abs=0.05)
+
+
+def test_generator_noise_resumes_from_a_checkpoint_exactly(tmp_path):
+    cfg = _cfg(generator_noise=2.0)
+    straight = Trainer(cfg, N, seed=4).fit(_X(), progress=False)
+    first = Trainer(cfg, N, seed=4)
+    first.fit(_X(), progress=False, checkpoint_dir=tmp_path, stop_at=3)
+    again = Trainer(cfg, N, seed=4)
+    again.load_checkpoint(tmp_path)
+    again.fit(_X(), progress=False)
+    assert again.step == straight.step == cfg.total_steps
+    assert torch.equal(again.model.generator.A, straight.model.generator.A)
+
+
 def test_fit_input_checks():
     with pytest.raises(ValueError, match="fewer than one batch"):
         Trainer(_cfg(), N, seed=0).fit(_X(n=N * 3), progress=False)
