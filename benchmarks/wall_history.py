@@ -56,7 +56,7 @@ def finished_runs(roots: list[Path], N: int = 33):
 def run_history(directory: Path, saved: dict, a) -> dict:
     from symlens.analysis import defect_census, orientation_field, orientation_walls
     from symlens.config import LensConfig
-    from symlens.schedules import training_time
+    from symlens.schedules import learning_rate, training_time
 
     cfg = LensConfig.from_dict(saved["config"])
     Q = a["transform"]
@@ -80,6 +80,8 @@ def run_history(directory: Path, saved: dict, a) -> dict:
         "cos": float(saved["metrics"]["cosine_similarity"]),
         "tau_early": float(taus[early]), "agree_early": agreement(early),
         "walls_early": int(walls[early]), "tau_late": float(taus[late]), "walls_late": int(walls[late]),
+        # the model rate in force at the τ ≈ LATE_TAU snapshot, as a fraction of the initial one
+        "lr_late": learning_rate(cfg, 1.0, max(int(steps[late]) - 1, 0)),
         "walls_final": int(walls[-1]), "walls_max_after_late": int(walls[late:].max()),
         "final_chain": defect_census(a["snapshot_generator"][-1], Q)["chain"],
         "_taus": taus, "_field": field, "_walls": walls,
@@ -110,6 +112,10 @@ def verdicts(rows: list[dict]) -> list[str]:
         f"{np.mean([r['walls_early'] for r in rows]):.2f} at τ ≈ {EARLY_TAU}, "
         f"{np.mean([r['walls_late'] for r in rows]):.2f} at τ ≈ {LATE_TAU}, "
         f"{np.mean([r['walls_final'] for r in rows]):.2f} at the end.",
+        f"Not the learning rate: at the τ ≈ {LATE_TAU} snapshot the model's rate is still "
+        f"{min(r['lr_late'] for r in rows):.2f}–{max(r['lr_late'] for r in rows):.2f} of its initial value "
+        f"(median {np.median([r['lr_late'] for r in rows]):.2f}); τ, read from the rate-weighted clock, "
+        f"passes {LATE_TAU} long before the rate has decayed.",
     ]
 
 
