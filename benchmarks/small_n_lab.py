@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -55,7 +56,7 @@ def parse_setting(text: str) -> tuple[str, dict]:
     if not name:
         raise argparse.ArgumentTypeError(f"setting {text!r} needs a name before ':'")
     overrides = {}
-    for item in filter(None, rest.split(",")):
+    for item in filter(None, re.split(r",(?![^\[]*\])", rest)):  # commas inside [...] belong to a value
         key, eq, value = item.partition("=")
         if not eq:
             raise argparse.ArgumentTypeError(f"setting {text!r}: {item!r} is not key=value")

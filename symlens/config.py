@@ -69,6 +69,11 @@ def loss_variant(name: str) -> LossConfig:
         ) from None
 
 
+#: The band of τ that ``tau_dwell`` slows down: where N = 33 fits still move their domain
+#: walls (benchmarks/wall_history.py); the default of ``LensConfig.tau_dwell_band``
+TAU_DWELL_BAND = (0.2, 0.6)
+
+
 @dataclass(frozen=True)
 class LensConfig:
     """Every setting of a fit.  Sizes are for N = 33 unless noted.
@@ -105,6 +110,10 @@ class LensConfig:
     # form at τ ≈ 0.1-0.2, can still move until τ ≈ 0.6 and freeze after (convergence page,
     # "when the walls form"), and the faithful clock crosses that band in 20 % of the steps
     tau_dwell: float = 1.0
+    # the band (a, b) of τ that tau_dwell slows down, 0 <= a < b <= 1.  The default is where
+    # walls still move; (0, 0.2), where they form, asks whether a slower passage through the
+    # ordering makes fewer of them (Kibble-Zurek), instead of trying to move them afterwards
+    tau_dwell_band: tuple[float, float] = TAU_DWELL_BAND
     # the model subsystem's optimiser: "adam" (faithful) normalises each coordinate of A and
     # ψ by its own gradient scale, so the weak-gradient padding block of A moves as fast as
     # the window block and the trajectory depends on the data's basis; "adam-tensorwise" uses
@@ -168,6 +177,9 @@ class LensConfig:
             raise ValueError(f"generator_noise must be a finite number >= 0, got {self.generator_noise!r}")
         if self.centring not in CENTRINGS:
             raise ValueError(f"unknown centring {self.centring!r}; choose one of {CENTRINGS}")
+        band = tuple(self.tau_dwell_band)
+        if len(band) != 2 or not 0.0 <= band[0] < band[1] <= 1.0:
+            raise ValueError(f"tau_dwell_band must be (a, b) with 0 <= a < b <= 1, got {self.tau_dwell_band!r}")
         if not 0.0 <= self.tau_start < 1.0:
             raise ValueError(f"tau_start must lie in [0, 1), got {self.tau_start!r}")
         if self.tau_clock not in TAU_CLOCKS:
@@ -223,15 +235,14 @@ class LensConfig:
         d = dict(d)
         d["loss"] = LossConfig(**d["loss"])
         d["adam_betas"] = tuple(d["adam_betas"])
+        if "tau_dwell_band" in d:
+            d["tau_dwell_band"] = tuple(d["tau_dwell_band"])
         return cls(**d)
 
 
 CENTRINGS = ("scalar", "component")
 FILTER_NORMS = ("free", "unit")
 TAU_CLOCKS = ("lr", "steps")
-#: The band of τ that ``tau_dwell`` slows down: where N = 33 fits still move their domain
-#: walls (benchmarks/wall_history.py)
-TAU_DWELL_BAND = (0.2, 0.6)
 MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 
 #: Named recipes: settings of the options that change the method (not its size).
@@ -241,10 +252,10 @@ MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 RECIPES: dict[str, dict] = {
     "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                      model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0,
-                     generator_noise=0.0),
+                     generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND),
     "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0,
-                    generator_noise=0.0),
+                    generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}
@@ -378,8 +389,9 @@ def get_profile(name: str = "smoke", recipe: str | None = None, **overrides) -> 
         )
     if loss_kw:
         loss = replace(loss, **loss_kw)
-    if "adam_betas" in overrides:
-        overrides["adam_betas"] = tuple(overrides["adam_betas"])
+    for key in ("adam_betas", "tau_dwell_band"):
+        if key in overrides:
+            overrides[key] = tuple(overrides[key])
     if ("batch_size" in overrides or "hidden" in overrides) and "size_dim" not in overrides:
         overrides["size_dim"] = None  # sizes given by hand are meant at the data's own N
     return replace(cfg, loss=loss, **overrides)

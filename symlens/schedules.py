@@ -36,7 +36,7 @@ def training_time(cfg: LensConfig, step: int) -> float:
     ``cfg.tau_clock == "lr"`` (faithful, eq. 18): Σ_{s'<=step} lr(s') / Σ_all lr, the model
     learning rate weighting the steps, as in the authors' code.  ``"steps"``: (step + 1) /
     total steps.  With ``cfg.tau_dwell`` = f ≠ 1 (not faithful) the clock is warped by
-    :func:`dwell` so that τ takes f times as long to cross ``TAU_DWELL_BAND``.  With
+    :func:`dwell` so that τ takes f times as long to cross ``cfg.tau_dwell_band``.  With
     ``cfg.tau_start`` = τ₀ > 0 (not faithful) the clock is then mapped onto [τ₀, 1]: training
     starts with the rank window already open to τ₀.
     """
@@ -49,7 +49,7 @@ def training_time(cfg: LensConfig, step: int) -> float:
         done = lrs[:epoch].sum() * spe + (step - epoch * spe + 1) * lrs[epoch]
         tau = min(done / (lrs.sum() * spe), 1.0)
     if cfg.tau_dwell != 1.0:
-        tau = dwell(tau, cfg.tau_dwell)
+        tau = dwell(tau, cfg.tau_dwell, cfg.tau_dwell_band)
     if cfg.tau_start:
         tau = cfg.tau_start + (1.0 - cfg.tau_start) * tau
     return float(tau)
@@ -63,11 +63,11 @@ def dwell(u: float, factor: float, band: tuple[float, float] = TAU_DWELL_BAND) -
     a, b = band
     L = a + (b - a) * factor + (1.0 - b)
     u1, u2 = a / L, (a + (b - a) * factor) / L
-    if u <= u1:
-        return u * a / u1
+    if u <= u1:  # empty when the band starts at 0
+        return u * a / u1 if u1 > 0 else 0.0
     if u <= u2:
         return a + (u - u1) * (b - a) / (u2 - u1)
-    return b + (u - u2) * (1.0 - b) / (1.0 - u2)
+    return b + (u - u2) * (1.0 - b) / (1.0 - u2) if u2 < 1.0 else b  # empty when it ends at 1
 
 
 def filter_noise_std(cfg: LensConfig, step: int) -> float:

@@ -122,6 +122,18 @@ def test_made_up_lab_signals_are_stationary_behind_their_haar_basis(kind, tol):
     assert lag1.max() / lag1.min() < tol and lag1.min() > 0.2 * var.mean()  # smooth: neighbours correlate
 
 
+def test_lab_settings_keep_commas_inside_brackets_with_their_value():
+    import argparse
+
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from small_n_lab import parse_setting
+
+    assert parse_setting("kz:tau_dwell=3,tau_dwell_band=[0, 0.2],centring=component") == (
+        "kz", {"tau_dwell": 3, "tau_dwell_band": [0, 0.2], "centring": "component"})
+    with pytest.raises(argparse.ArgumentTypeError, match="not key=value"):
+        parse_setting("kz:tau_dwell")
+
+
 def test_reproduce_kernels_import_this_checkout(tmp_path, monkeypatch):
     """A kernel started by scripts/reproduce.py imports symlens from the checkout the script is in,
     even when another checkout comes first on the path (an editable install of a second worktree)."""

@@ -122,3 +122,34 @@ def test_tau_dwell_slows_the_clock_inside_the_band_only():
 def test_tau_dwell_must_be_positive():
     with pytest.raises(ValueError, match="tau_dwell=0"):
         LensConfig(tau_dwell=0)
+
+
+def test_tau_dwell_band_may_start_at_zero_or_end_at_one():
+    # by hand: band (0, 0.2), factor 3: L = 0.6 + 0.8 = 1.4, the band is crossed from u = 0 to
+    # u = 3/7, after which τ = 0.2 + 1.4 (u - 3/7); band (0.6, 1), factor 2: L = 0.6 + 0.8,
+    # the band starts at u = 3/7 and τ = 0.6 + 0.7 (u - 3/7) to the end
+    assert dwell(0.0, 3.0, (0.0, 0.2)) == 0.0
+    assert dwell(3 / 14, 3.0, (0.0, 0.2)) == pytest.approx(0.1)
+    assert dwell(3 / 7, 3.0, (0.0, 0.2)) == pytest.approx(0.2)
+    assert dwell(5 / 7, 3.0, (0.0, 0.2)) == pytest.approx(0.6)
+    assert dwell(1.0, 3.0, (0.0, 0.2)) == pytest.approx(1.0)
+    assert dwell(3 / 14, 2.0, (0.6, 1.0)) == pytest.approx(0.3)
+    assert dwell(5 / 7, 2.0, (0.6, 1.0)) == pytest.approx(0.8)
+    assert dwell(1.0, 2.0, (0.6, 1.0)) == pytest.approx(1.0)
+    # wired through the config: a steps clock of 700 steps with band (0, 0.2) and factor 3
+    cfg = LensConfig(epochs=1, steps_per_epoch=700, tau_clock="steps", tau_dwell=3.0, tau_dwell_band=(0.0, 0.2))
+    assert training_time(cfg, 149) == pytest.approx(0.1)  # u = 150/700 = 3/14
+    assert training_time(cfg, 499) == pytest.approx(0.6)  # u = 5/7
+
+
+@pytest.mark.parametrize("band", [(0.3, 0.2), (-0.1, 0.5), (0.2, 1.2), (0.5,), (0.2, 0.2)])
+def test_tau_dwell_band_must_be_an_interval_of_the_unit_range(band):
+    with pytest.raises(ValueError, match="tau_dwell_band"):
+        LensConfig(tau_dwell_band=band)
+
+
+def test_tau_dwell_band_survives_overrides_and_a_round_trip():
+    from symlens.config import get_profile
+    cfg = get_profile("smoke", tau_dwell_band=[0.0, 0.2])
+    assert cfg.tau_dwell_band == (0.0, 0.2)
+    assert LensConfig.from_dict(cfg.to_dict()) == cfg
