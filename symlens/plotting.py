@@ -252,6 +252,10 @@ def history_curves(
         if ylabel:
             ax.set_ylabel(ylabel, fontsize=fs)
         ax.tick_params(labelsize=fs - 1)
+        if xs.size and np.nanmax(np.abs(xs)) >= 1e5:  # six-digit ticks run into each other
+            from matplotlib.ticker import FuncFormatter
+
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k"))
         if len(group) > 1:
             ax.legend(fontsize=fs - 1)
         if title or len(group) == 1:

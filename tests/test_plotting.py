@@ -102,6 +102,15 @@ def test_history_curves_titles_labels_and_fonts():
         plotting.history_curves(h, keys=["a"], titles=["x", "y"])
 
 
+def test_history_curves_write_long_step_axes_in_thousands():
+    # 320 000 steps: "150000" and "200000" would run into each other at a panel's width
+    long = plotting.history_curves({"step": np.linspace(0, 320_000, 9), "a": np.ones(9)}, keys=["a"])
+    fmt = long.axes[0].xaxis.get_major_formatter()
+    assert fmt(150_000, 0) == "150k" and fmt(0, 0) == "0k"
+    short = plotting.history_curves({"step": np.arange(5), "a": np.ones(5)}, keys=["a"])
+    assert not isinstance(short.axes[0].xaxis.get_major_formatter(), type(fmt))
+
+
 def test_curve_groups_one_colour_per_label():
     x = np.arange(4.0)
     fig = plotting.curve_groups({"a": [(x, x), (x, 2 * x)], "b": [(x, -x)]}, title="t")
