@@ -39,7 +39,8 @@ def read_run(path: Path) -> dict:
     faithful = RECIPES["faithful"]
     # JSON keeps 4 and 4.0 apart; a setting is written the same way whichever was saved
     show = lambda v: f"{v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)  # noqa: E731
-    options = ", ".join(f"{k}={show(cfg[k])}" for k in faithful if k in cfg and cfg[k] != faithful[k])
+    same = lambda a, b: (list(a) if isinstance(a, (list, tuple)) else a) == (list(b) if isinstance(b, (list, tuple)) else b)  # noqa: E731
+    options = ", ".join(f"{k}={show(cfg[k])}" for k in faithful if k in cfg and not same(cfg[k], faithful[k]))
     cpu = PROFILES["cpu"]
     changed = [f"{k}={show(cfg[k])}" for k in ("batch_size", "hidden", "epochs", "estimator_lr", "model_lr", "lr_decay")
                if k in cfg and cfg[k] != getattr(cpu, k)]
@@ -64,14 +65,26 @@ def main(argv=None) -> None:
     p.add_argument("--runs", default=str(REPO / "results" / "cpu" / "recipe"))
     p.add_argument("--faithful", default=str(REPO / "results" / "cpu" / "03_accuracy" / "runs"))
     p.add_argument("--seconds", type=float, default=900.0, help="the target's time limit")
+    p.add_argument("--baseline", default=None,
+                   help="another runs folder (e.g. the defaults' runs-symlens): its cos for the same dataset, seed and N "
+                        "becomes a column")
+    p.add_argument("--baseline-name", default="baseline", help="that column's name (with ' cos')")
     args = p.parse_args(argv)
     runs_dir, faithful_dir = Path(args.runs), Path(args.faithful)
+    baseline_dir = Path(args.baseline) if args.baseline else None
+
+    def same_n_cos(folder: Path, r: dict):
+        ref = folder / r["dataset"] / f"seed{r['seed']}" / "metrics.json"
+        if not ref.exists() or np.load(ref.parent / "arrays.npz")["generator"].shape[0] != r["N"]:
+            return None
+        return float(json.loads(ref.read_text())["metrics"]["cosine_similarity"])
+
     rows = []
     for run in sorted(runs_dir.glob("**/seed*/metrics.json")):
         r = {"setting": run.parent.parent.parent.relative_to(runs_dir).as_posix(), **read_run(run.parent)}
-        ref = faithful_dir / r["dataset"] / f"seed{r['seed']}" / "metrics.json"
-        same_n = ref.exists() and np.load(ref.parent / "arrays.npz")["generator"].shape[0] == r["N"]
-        r["faithful_cos"] = float(json.loads(ref.read_text())["metrics"]["cosine_similarity"]) if same_n else None
+        r["faithful_cos"] = same_n_cos(faithful_dir, r)
+        if baseline_dir is not None:
+            r["baseline_cos"] = same_n_cos(baseline_dir, r)
         r["target met"] = bool(r["s_to_0.95"] is not None and r["s_to_0.95"] <= args.seconds)
         rows.append(r)
     if not rows:
@@ -80,11 +93,13 @@ def main(argv=None) -> None:
     by_setting = any(r["setting"] != "." for r in rows)
     head = "| setting | options " if by_setting else ""
     limit = f"{args.seconds / 60:g} min"
-    lines = [head + f"| dataset | seed | cos | cos without exit | faithful cos | s to 0.95 | train s | ≥ 0.95 in {limit} | learned chain (hidden basis) |",
-             "|---|---" * by_setting + "|---|---|---|---|---|---|---|---|---|"]
+    base_head = f" {args.baseline_name} cos |" if baseline_dir else ""
+    lines = [head + f"| dataset | seed | cos | cos without exit | faithful cos |{base_head} s to 0.95 | train s | ≥ 0.95 in {limit} | learned chain (hidden basis) |",
+             "|---|---" * by_setting + "|---|---|---|---|---|" + "---|" * bool(baseline_dir) + "---|---|---|---|"]
     for r in rows:
         lead = f"| {r['setting']} | {r['options']} " if by_setting else ""
-        lines.append(lead + f"| {r['dataset']} | {r['seed']} | {r['cos']:.3f} | {r['cos_without_exit']:.3f} | {fmt(r['faithful_cos'], '.3f')} | "
+        base = f" {fmt(r['baseline_cos'], '.3f')} |" if baseline_dir else ""
+        lines.append(lead + f"| {r['dataset']} | {r['seed']} | {r['cos']:.3f} | {r['cos_without_exit']:.3f} | {fmt(r['faithful_cos'], '.3f')} |{base} "
                      f"{fmt(r['s_to_0.95'], '.0f')} | {r['train_s']:.0f} | {'yes' if r['target met'] else 'no'} | "
                      f"`{r['chain']}` |")
     met = sum(r["target met"] for r in rows)
@@ -93,7 +108,11 @@ def main(argv=None) -> None:
     lines += ["", f"{met} of {len(rows)} saved runs meet the target.{options} `cpu` profile with those changes, "
               + " / ".join(f"{s:,}".replace(",", " ") for s in sorted({r['steps'] for r in rows})) + " steps, "
               f"N = {', '.join(str(n) for n in sorted({r['N'] for r in rows}))}; hardware: {'; '.join(hw)}; code: " + ", ".join(sorted({r['git'] for r in rows}))
-              + ". Faithful cos: the `cpu` Table 2 run of the same dataset and seed. Cos without exit: the "
+              + ". Faithful cos: the `cpu` Table 2 run of the same dataset and seed."
+              + (f" {args.baseline_name.capitalize()} cos: the run of the same dataset and seed in "
+                 f"`{baseline_dir.resolve().relative_to(REPO).as_posix() if baseline_dir.resolve().is_relative_to(REPO) else baseline_dir}`."
+                 if baseline_dir else "")
+              + " Cos without exit: the "
               "same with the direction the true shift sends out of the window left out "
               "(`symlens.metrics.cosine_without_exit`), which the loss cannot see."]
     (runs_dir / "targets.md").write_text("\n".join(lines) + "\n")

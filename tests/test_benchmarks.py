@@ -195,3 +195,38 @@ def test_time_to_accuracy_names_a_setting_without_a_value():
     out = subprocess.run([sys.executable, "benchmarks/time_to_accuracy.py", "--set", "epochs"],
                          cwd=repo_root(), capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "expected KEY=VALUE, got ['epochs']" in out.stderr
+
+
+def test_targets_table_sets_a_baseline_column_beside_each_run(tmp_path):
+    # two hand-made N = 5 runs of the same dataset and seed: the true shift (cos 1) under
+    # "runs" and the identity (cos 0) under "base"; the table must pair them by dataset and seed
+    import importlib.util
+
+    import numpy as np
+
+    from symlens.config import get_profile
+    from symlens.data import shift_matrix
+
+    N = 5
+    T = shift_matrix(N)
+    for folder, G, cos in (("runs", T, 1.0), ("base", np.eye(N), 0.0)):
+        d = tmp_path / folder / "gaussian-translation" / "seed1"
+        d.mkdir(parents=True)
+        cfg = get_profile("cpu", recipe="symlens", tau_dwell=3.0, tau_dwell_band=(0.0, 0.2)).to_dict()
+        d.joinpath("metrics.json").write_text(json.dumps({
+            "config": json.loads(json.dumps(cfg)), "metrics": {"cosine_similarity": cos, "steps": 10},
+            "provenance": {"dataset": "gaussian-translation", "seed": 1, "git": "abc", "hardware": "x", "torch": "t",
+                           "train_time_s": 3.0}}))
+        np.savez(d / "arrays.npz", generator=G, true_generator=T, transform=np.eye(N),
+                 history_cosine_similarity=np.array([0.5, cos]), history_elapsed_s=np.array([1.0, 2.0]))
+    spec = importlib.util.spec_from_file_location("targets_table", repo_root() / "benchmarks" / "targets_table.py")
+    tt = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tt)
+    tt.main(["--runs", str(tmp_path / "runs"), "--faithful", str(tmp_path / "none"),
+             "--baseline", str(tmp_path / "base"), "--baseline-name", "defaults"])
+    text = (tmp_path / "runs" / "targets.md").read_text()
+    assert "| defaults cos |" in text.splitlines()[0]
+    row = text.splitlines()[2]
+    assert row.startswith("| gaussian-translation | 1 | 1.000 |") and "| – | 0.000 |" in row
+    # the options the run changed, written once each; the default band is not listed
+    assert "tau_dwell=3" in text and "tau_dwell_band=[0.0, 0.2]" in text and "centring=component" in text
