@@ -858,8 +858,8 @@ finding("C20", "The walls form because the filter's noise (eq. 20) dies just as 
         ["lab/filter_noise/runs.jsonl"], _lab_remedy,
         "confirmed if a setting raises the mean cos by at least 0.05 over est4 with fewer defects; partly if one "
         "raises the mean cos by at least 0.05")
-finding("C21", "Fewer walls form when τ passes slowly through the band where the chain orients (Kibble–Zurek: "
-        "`tau_dwell` 3 on τ ∈ (0, 0.2) or (0.05, 0.3)).",
+finding("C21", "A slower passage of τ through the band where the chain orients (Kibble–Zurek: `tau_dwell` 3 on "
+        "τ ∈ (0, 0.2) or (0.05, 0.3)) forms fewer defects and raises convergence.",
         ["lab/kibble_zurek/runs.jsonl"], _lab_remedy,
         "confirmed if a setting raises the mean cos by at least 0.05 over est4 with fewer defects; partly if one "
         "raises the mean cos by at least 0.05")
