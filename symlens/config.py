@@ -163,6 +163,10 @@ class LensConfig:
     snapshot_every: int = 0  # 0: no generator/K snapshots in the history
 
     def __post_init__(self):
+        # pairs arrive as lists from JSON (saved runs, checkpoints) and the command line; a
+        # frozen config keeps them as tuples, so configs compare and hash alike either way
+        for key in ("adam_betas", "tau_dwell_band"):
+            object.__setattr__(self, key, tuple(getattr(self, key)))
         positive = ("init_std", "filter_noise", "noise_decay_epochs", "n_kernels", "batch_size",
                     "n_batches", "epochs", "steps_per_epoch", "model_lr", "estimator_lr",
                     "lr_decay", "adam_eps", "log_every", "checkpoint_every", "estimator_lr_scale",
@@ -177,7 +181,7 @@ class LensConfig:
             raise ValueError(f"generator_noise must be a finite number >= 0, got {self.generator_noise!r}")
         if self.centring not in CENTRINGS:
             raise ValueError(f"unknown centring {self.centring!r}; choose one of {CENTRINGS}")
-        band = tuple(self.tau_dwell_band)
+        band = self.tau_dwell_band
         if len(band) != 2 or not 0.0 <= band[0] < band[1] <= 1.0:
             raise ValueError(f"tau_dwell_band must be (a, b) with 0 <= a < b <= 1, got {self.tau_dwell_band!r}")
         if not 0.0 <= self.tau_start < 1.0:
@@ -234,9 +238,6 @@ class LensConfig:
     def from_dict(cls, d: dict) -> "LensConfig":
         d = dict(d)
         d["loss"] = LossConfig(**d["loss"])
-        d["adam_betas"] = tuple(d["adam_betas"])
-        if "tau_dwell_band" in d:
-            d["tau_dwell_band"] = tuple(d["tau_dwell_band"])
         return cls(**d)
 
 
@@ -389,9 +390,6 @@ def get_profile(name: str = "smoke", recipe: str | None = None, **overrides) -> 
         )
     if loss_kw:
         loss = replace(loss, **loss_kw)
-    for key in ("adam_betas", "tau_dwell_band"):
-        if key in overrides:
-            overrides[key] = tuple(overrides[key])
     if ("batch_size" in overrides or "hidden" in overrides) and "size_dim" not in overrides:
         overrides["size_dim"] = None  # sizes given by hand are meant at the data's own N
     return replace(cfg, loss=loss, **overrides)

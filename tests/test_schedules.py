@@ -153,3 +153,4 @@ def test_tau_dwell_band_survives_overrides_and_a_round_trip():
     cfg = get_profile("smoke", tau_dwell_band=[0.0, 0.2])
     assert cfg.tau_dwell_band == (0.0, 0.2)
     assert LensConfig.from_dict(cfg.to_dict()) == cfg
+    assert LensConfig(tau_dwell_band=[0.0, 0.2]).tau_dwell_band == (0.0, 0.2)  # a list given directly, too
