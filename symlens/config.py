@@ -157,6 +157,13 @@ class LensConfig:
     loss: LossConfig = field(default_factory=lambda: LOSS_VARIANTS["v1"])
     # execution (no effect on the mathematics)
     compile: bool = False  # torch.compile the loss computation
+    # seeded growth of the chain: until τ reaches reach_tau, the generator learns only through
+    # the first r(τ) powers of each side of the lift (eq. 5), r growing linearly from 1 at
+    # τ = 0 to (N-1)/2 at τ = reach_tau; the farther powers still enter the loss, through a
+    # detached generator.  With every power training every link from the first step, far
+    # links orient independently of the filter and freeze into domain walls (convergence
+    # page, "growing the chain from the filter").  0: every power from the start (faithful)
+    reach_tau: float = 0.0
     # bookkeeping
     log_every: int = 100
     checkpoint_every: int = 1_000
@@ -184,6 +191,8 @@ class LensConfig:
         band = self.tau_dwell_band
         if len(band) != 2 or not 0.0 <= band[0] < band[1] <= 1.0:
             raise ValueError(f"tau_dwell_band must be (a, b) with 0 <= a < b <= 1, got {self.tau_dwell_band!r}")
+        if not 0.0 <= self.reach_tau <= 1.0:
+            raise ValueError(f"reach_tau must lie in [0, 1], got {self.reach_tau!r}")
         if not 0.0 <= self.tau_start < 1.0:
             raise ValueError(f"tau_start must lie in [0, 1), got {self.tau_start!r}")
         if self.tau_clock not in TAU_CLOCKS:
@@ -253,10 +262,10 @@ MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 RECIPES: dict[str, dict] = {
     "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                      model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0,
-                     generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND),
+                     generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0),
     "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0,
-                    generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND),
+                    generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}

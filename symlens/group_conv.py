@@ -68,11 +68,14 @@ def require_odd_dim(dim: int) -> None:
         )
 
 
-def group_convolution_matrix(G_big: torch.Tensor, psi: torch.Tensor, padding: int) -> torch.Tensor:
+def group_convolution_matrix(G_big: torch.Tensor, psi: torch.Tensor, padding: int,
+                             reach: int | None = None) -> torch.Tensor:
     """K of eq. 5 from the padded generator and a (normalised) filter.
 
     G_big: (M, M) orthogonal, M = N + 2P.  psi: (N,).  Returns K: (N, N), rows ordered by
-    power -(N-1)/2 ... (N-1)/2.
+    power -(N-1)/2 ... (N-1)/2.  ``reach`` = r: the same K, but powers beyond ±r are taken
+    with a detached generator, so G learns only through the first r steps of each side
+    (``LensConfig.reach_tau``); None: through every power.
     """
     dim = psi.shape[-1]
     require_odd_dim(dim)
@@ -80,10 +83,12 @@ def group_convolution_matrix(G_big: torch.Tensor, psi: torch.Tensor, padding: in
     v0 = F.pad(psi.to(G_big.dtype), (padding, padding))
     # rowᵀ = ψᵀ G^p  <=>  row = (Gᵀ)^p ψ ; Gᵀ = G⁻¹ since G is orthogonal
     up, down = [v0], [v0]
-    Gt = G_big.transpose(0, 1)
-    for _ in range(half):
+    G, Gt = G_big, G_big.transpose(0, 1)
+    for p in range(1, half + 1):
+        if reach is not None and p == reach + 1:
+            G, Gt = G.detach(), Gt.detach()
         up.append(Gt @ up[-1])
-        down.append(G_big @ down[-1])
+        down.append(G @ down[-1])
     rows = torch.stack(down[:0:-1] + up, dim=0)  # powers -half..half, (N, M)
     return rows[:, padding : padding + dim] if padding else rows
 
@@ -116,13 +121,16 @@ class GroupConvolution(nn.Module):
         self.generator = Generator(dim, padding, init_std, rng)
         self.filter = ResolvingFilter(dim)
 
-    def matrix(self, noise: torch.Tensor | None = None, big: torch.Tensor | None = None) -> torch.Tensor:
+    def matrix(self, noise: torch.Tensor | None = None, big: torch.Tensor | None = None,
+               reach: int | None = None) -> torch.Tensor:
         """K (N, N), float32; ``noise`` (N,) is added to ψ before normalising.  ``big``: the
-        padded generator exp(skew(A)) if already computed (it does not depend on the noise)."""
+        padded generator exp(skew(A)) if already computed (it does not depend on the noise);
+        ``reach``: as in :func:`group_convolution_matrix`."""
         big = self.generator.big() if big is None else big
-        K = group_convolution_matrix(big, self.filter(noise), self.generator.padding)
+        K = group_convolution_matrix(big, self.filter(noise), self.generator.padding, reach)
         return K.to(self.filter.psi.dtype)
 
-    def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None, big: torch.Tensor | None = None) -> torch.Tensor:
-        """y = K standardize(x): x (B, N) -> y (B, N); ``big`` as in :meth:`matrix`."""
-        return standardize(x, centring=self.centring) @ self.matrix(noise, big).T
+    def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None, big: torch.Tensor | None = None,
+                reach: int | None = None) -> torch.Tensor:
+        """y = K standardize(x): x (B, N) -> y (B, N); ``big``, ``reach`` as in :meth:`matrix`."""
+        return standardize(x, centring=self.centring) @ self.matrix(noise, big, reach).T

@@ -70,6 +70,16 @@ def dwell(u: float, factor: float, band: tuple[float, float] = TAU_DWELL_BAND) -
     return b + (u - u2) * (1.0 - b) / (1.0 - u2) if u2 < 1.0 else b  # empty when it ends at 1
 
 
+def gradient_reach(cfg: LensConfig, dim: int, tau: float) -> int:
+    """How many powers on each side of the lift the generator learns through at τ
+    (``cfg.reach_tau``): 1 + ⌊((N-1)/2 - 1) τ / reach_tau⌋, capped at (N-1)/2; every power,
+    (N-1)/2, once τ ≥ reach_tau or when reach_tau is 0 (faithful)."""
+    half = (dim - 1) // 2
+    if not cfg.reach_tau or tau >= cfg.reach_tau:
+        return half
+    return min(half, 1 + int((half - 1) * tau / cfg.reach_tau))
+
+
 def filter_noise_std(cfg: LensConfig, step: int) -> float:
     """σ(t) = σ₀ exp(-t / t₀) with t = step / steps_per_epoch in epochs (eq. 20)."""
     return cfg.filter_noise * math.exp(-step / cfg.steps_per_epoch / cfg.noise_decay_epochs)

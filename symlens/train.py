@@ -30,7 +30,7 @@ from .losses import ModelLoss, estimator_loss, model_loss
 from .metrics import generator_cosine_similarity, generator_rmse
 from .optim import model_optimizer
 from .recentre import chain_offset, recentre_filter
-from .schedules import filter_noise_std, learning_rate, training_time
+from .schedules import filter_noise_std, gradient_reach, learning_rate, training_time
 
 __all__ = ["Trainer", "LensSystem", "resolve_device", "CHECKPOINT_NAME"]
 
@@ -95,6 +95,7 @@ class LensSystem(nn.Module):
         super().__init__()
         self.reference = reference
         self.loss_config = config.loss
+        self.config, self.dim = config, dim
         self.model = GroupConvolution(
             dim, config.resolved_padding(dim), config.init_std, rng, centring=config.centring
         )
@@ -111,7 +112,9 @@ class LensSystem(nn.Module):
         # the fused path computes the generator once for both passes (it does not depend on
         # the filter noise) and differentiates it through its eigendecomposition
         big = self.model.generator.big(eig_backward=True) if fused else None
-        y = self.model(x, noise_model, big=big)
+        # τ is shared by stacked fits (vmap in_dims None), so it reads as a plain number here
+        reach = gradient_reach(self.config, self.dim, float(tau)) if self.config.reach_tau else None
+        y = self.model(x, noise_model, big=big, reach=reach)
         terms = model_loss(y, self.marginal, self.conditional, tau, self.loss_config, fused=fused)
         with torch.no_grad():
             y_est = self.model(x, noise_est, big=None if big is None else big.detach())

@@ -55,6 +55,23 @@ def test_stacked_fits_equal_independent_fits(options):
     assert "cosine_similarity" not in bt.trainers[1].history[-1]
 
 
+def test_stacked_steps_with_a_gradient_reach_equal_steps_alone():
+    # the first four steps (reach 1, then 2) against a plain Trainer on the same batches.
+    # Not a whole fit: the detached powers leave some entries of A near-zero gradients, whose
+    # float32 rounding (different under vmap) Adam scales up to the step size over a fit
+    cfg = _cfg(reach_tau=0.9)
+    Xs = [_X(10), _X(11)]
+    bt = BatchedTrainer(cfg, N, [0, 5])
+    alone = [Trainer(cfg, N, seed=s, reference=True) for s in (0, 5)]
+    for _ in range(4):
+        bt.train_step(torch.stack([torch.from_numpy(X[: cfg.batch_size]) for X in Xs]))
+        for tr, X in zip(alone, Xs):
+            tr.train_step(torch.from_numpy(X[: cfg.batch_size]))
+    for i, tr in enumerate(alone):
+        for k, a in tr.system.named_parameters():
+            np.testing.assert_allclose(bt.params[k][i].detach().numpy(), a.detach().numpy(), rtol=0, atol=1e-4, err_msg=k)
+
+
 def test_stacked_filters_are_recentred_each_along_its_own_chain():
     # every run's generator set to the exact padded shift (A = log G; see test_recentre.py),
     # filters deltas at pixels 0 and 5: after the due step each sits at pixel 3

@@ -204,3 +204,33 @@ def test_delta_filter_cannot_see_where_the_exit_pixel_goes(N):
     wide = torch.tensor(delta_filter(N) + delta_filter(N, (N - 1) // 2 + 1), dtype=torch.float64) / np.sqrt(2)
     assert not torch.allclose(group_convolution_matrix(torch.tensor(truth), wide, P),
                               group_convolution_matrix(torch.tensor(closed), wide, P))
+
+
+def test_reach_keeps_k_and_stops_the_generator_gradient_beyond_its_powers():
+    # rows of K are ψᵀG^p (ψ padded); with reach r = 1 the row of power 2 is ψᵀG G₀ with G₀
+    # a constant copy of G: the step next to ψ learns, the farther one does not.  By the
+    # product rule d(ψᵀG G₀ w)/dG = ψ (G₀w)ᵀ, against ψ (G₀w)ᵀ + (G₀ᵀψ) wᵀ without the reach;
+    # a row within the reach (power 1: d(ψᵀG w)/dG = ψ wᵀ) is untouched
+    M, P, N = 9, 2, 5
+    rng = np.random.default_rng(0)
+    G0 = torch.tensor(scipy.linalg.expm(_skew_np(rng.normal(size=(M, M)))))
+    psi, w = torch.tensor(rng.normal(size=N)), torch.tensor(rng.normal(size=M - 2 * P))
+    pad = np.zeros(M); pad[P:P + N] = psi.numpy()
+    W = np.zeros(M); W[P:P + N] = w.numpy()
+    for reach in (None, 1):
+        G = G0.clone().requires_grad_()
+        K = group_convolution_matrix(G, psi, P, reach=reach)
+        np.testing.assert_allclose(K.detach().numpy(), group_convolution_matrix(G0, psi, P).numpy(), atol=1e-12)
+        (K[N - 1] @ w).backward(retain_graph=True)  # row of power +2 = (N-1)/2: ψ̃ᵀ G G (cropped), ψ̃ the padded ψ
+        G0n = G0.numpy()
+        near = np.outer(pad, G0n @ W)   # through the factor next to ψ
+        far = np.outer(G0n.T @ pad, W)  # through the farther one
+        want = near + far if reach is None else near
+        np.testing.assert_allclose(G.grad.numpy(), want, atol=1e-10)
+        G.grad = None
+        (K[N // 2 + 1] @ w).backward()  # power +1 lies within any reach >= 1
+        np.testing.assert_allclose(G.grad.numpy(), np.outer(pad, W), atol=1e-10)
+
+
+def _skew_np(A):
+    return (A - A.T) / 2

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from symlens.config import LensConfig
-from symlens.schedules import dwell, epoch_learning_rates, filter_noise_std, learning_rate, training_time
+from symlens.schedules import dwell, epoch_learning_rates, filter_noise_std, learning_rate, training_time, gradient_reach
 
 
 def _cfg(**kw):
@@ -154,3 +154,19 @@ def test_tau_dwell_band_survives_overrides_and_a_round_trip():
     assert cfg.tau_dwell_band == (0.0, 0.2)
     assert LensConfig.from_dict(cfg.to_dict()) == cfg
     assert LensConfig(tau_dwell_band=[0.0, 0.2]).tau_dwell_band == (0.0, 0.2)  # a list given directly, too
+
+
+@pytest.mark.parametrize("tau, reach", [(0.0, 1), (0.1, 2), (0.25, 5), (0.49, 9), (0.5, 10), (0.9, 10)])
+def test_gradient_reach_grows_from_one_power_to_all_by_reach_tau(tau, reach):
+    # N = 21: (N-1)/2 = 10 powers a side; 1 + floor(9 tau / 0.5), all 10 from tau = 0.5 on
+    assert gradient_reach(LensConfig(reach_tau=0.5), 21, tau) == reach
+
+
+def test_gradient_reach_is_every_power_when_off():
+    assert gradient_reach(LensConfig(), 33, 0.0) == 16
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5])
+def test_reach_tau_must_lie_in_the_unit_range(bad):
+    with pytest.raises(ValueError, match="reach_tau"):
+        LensConfig(reach_tau=bad)
