@@ -172,6 +172,22 @@ def orientation_walls(o, min_strength: float = 0.2) -> int:
     return int(np.count_nonzero(signs[1:] != signs[:-1]))
 
 
+def oriented_far_from(o, centre: int, near: int, min_strength: float = 0.2) -> dict:
+    """Where the chain has oriented, seen from the filter's peak pixel ``centre``.
+
+    o: (N-1,) orientation field (:func:`orientation_field`); pair j joins pixels j and j+1
+    and lies min(|j - c|, |j + 1 - c|) pixels from c.  Returns ``{"oriented": pairs with
+    |o_j| >= min_strength, "far": those more than ``near`` pixels from c, "far_pairs": all
+    pairs more than ``near`` from c, oriented or not}`` (what "far" would be if the pairs
+    oriented without regard to the filter).
+    """
+    o = np.asarray(o, np.float64)
+    j = np.arange(o.size)
+    dist = np.minimum(np.abs(j - centre), np.abs(j + 1 - centre))
+    on = np.abs(o) >= min_strength
+    return {"oriented": int(on.sum()), "far": int((on & (dist > near)).sum()), "far_pairs": int((dist > near).sum())}
+
+
 def cyclic_ceiling(N: int) -> float:
     """The cosine similarity, against the non-circulant shift, of a chain closed into a cycle
     inside the window (the last pixel moved to the first): sqrt((N - 1) / N).

@@ -260,3 +260,13 @@ def test_orientation_walls_skip_weak_pairs():
     assert analysis.orientation_walls([1.0, 0.9, -0.1, 0.8, -0.7, -1.0]) == 1  # the -0.1 pair is not oriented
     assert analysis.orientation_walls([1.0, -1.0, 1.0, -1.0]) == 3
     assert analysis.orientation_walls([]) == 0
+
+
+def test_oriented_far_from_counts_pairs_by_their_distance_to_the_filter():
+    # 8 pairs; filter at pixel 3: pairs 2 (pixels 2-3) and 3 (3-4) touch it (distance 0),
+    # pair 0 is 2 pixels away, pair 7 (7-8) 4 away; pair 5 is too weak to count
+    o = np.array([0.5, 0.0, -0.9, 0.3, 0.0, 0.1, 0.0, -0.4])
+    # pair distances 2 1 0 0 1 2 3 4
+    assert analysis.oriented_far_from(o, centre=3, near=1) == {"oriented": 4, "far": 2, "far_pairs": 4}
+    assert analysis.oriented_far_from(o, centre=3, near=3) == {"oriented": 4, "far": 1, "far_pairs": 1}
+    assert analysis.oriented_far_from(o, centre=3, near=4) == {"oriented": 4, "far": 0, "far_pairs": 0}
