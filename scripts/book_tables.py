@@ -110,15 +110,28 @@ def best_accuracy_study(root: Path) -> dict | None:
 def seed_runs(root: Path, study: dict) -> dict:
     """All saved single runs of the study's profile with the same configuration as the study's
     run of that dataset (restarts with other seeds, e.g. in results/<profile>/time_to_accuracy/),
-    as {dataset: {seed: cosine similarity}}."""
-    configs = {ds: run["config"] for (ds, _), run in study["runs"].items()}
+    as {dataset: {seed: cosine similarity}}.  Where a seed has several such runs (a Table 2 run
+    and a rerun of it, which the fused step made another draw), the study's own run is kept."""
+    from symlens.config import LensConfig
+
+    def same(a: dict | None):
+        # a run saved before an option existed had it at its default: compare the configs
+        # with every option filled in; a dict that is no whole config compares as saved
+        try:
+            return LensConfig.from_dict(a) if a else None
+        except (KeyError, TypeError, ValueError):
+            return a
+
+    configs = {ds: same(run["config"]) for (ds, _), run in study["runs"].items()}
     out: dict = {}
+    for (ds, seed), run in study["runs"].items():
+        out.setdefault(ds, {})[int(seed)] = float(run["metrics"]["cosine_similarity"])
     for path in sorted((root / "results" / study["profile"]).glob("**/metrics.json")):
         saved = _load(path)
         prov, m = saved.get("provenance") or {}, saved.get("metrics") or {}
         ds = prov.get("dataset")
-        if ds in configs and saved.get("config") == configs[ds] and "cosine_similarity" in m:
-            out.setdefault(ds, {})[int(prov["seed"])] = float(m["cosine_similarity"])
+        if ds in configs and same(saved.get("config")) == configs[ds] and "cosine_similarity" in m:
+            out.setdefault(ds, {}).setdefault(int(prov["seed"]), float(m["cosine_similarity"]))
     return out
 
 

@@ -170,3 +170,18 @@ def test_method_diagram_is_drawn(tmp_path):
     assert path.stat().st_size > 10_000
     assert mod.OUT == REPO / "book" / "_generated" / "method_diagram.png" and mod.OUT.exists()
     assert "_generated/method_diagram.png" in (REPO / "book" / "method.md").read_text()
+
+
+def test_seed_runs_match_configs_saved_before_an_option_existed_and_keep_the_study_run(bt, tmp_path):
+    # the study's run of seed 0 was saved before reach_tau existed; a rerun of seed 0 and a
+    # run of seed 1 carry it at its default: all three have the same configuration, and the
+    # study's own run of seed 0 (cos 0.4) is the one kept, not the rerun (0.9)
+    from symlens.config import get_profile
+
+    full = get_profile("smoke").to_dict()
+    old = {k: v for k, v in full.items() if k != "reach_tau"}
+    _run(tmp_path, "smoke/03_accuracy/runs/gaussian-dst/seed0", "gaussian-dst", 0, "smoke", 0.4, 0.5, 0, config=old)
+    _run(tmp_path, "smoke/time_to_accuracy/gaussian-dst/seed0", "gaussian-dst", 0, "smoke", 0.9, 0.5, 0, config=full)
+    _run(tmp_path, "smoke/time_to_accuracy/gaussian-dst/seed1", "gaussian-dst", 1, "smoke", 0.7, 0.5, 0, config=full)
+    study = {"profile": "smoke", "runs": {("gaussian-dst", 0): {"config": old, "metrics": {"cosine_similarity": 0.4}}}}
+    assert bt.seed_runs(tmp_path, study) == {"gaussian-dst": {0: 0.4, 1: 0.7}}
