@@ -189,11 +189,13 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    from symlens.config import RECIPES, LensConfig
+
     # runs whose clock is warped (tau_dwell, tau_start, tau_clock) pass τ at other steps and
-    # rates: the study is about the profiles' own clock
+    # rates: the study is about the profiles' own clock, the faithful one
+    own_clock = {k: RECIPES["faithful"][k] for k in ("tau_dwell", "tau_start", "tau_clock")}
     rows = [run_history(d, saved, a) for d, saved, a in finished_runs([Path(r).resolve() for r in args.roots])
-            if saved["config"].get("tau_dwell", 1.0) == 1.0 and not saved["config"].get("tau_start")
-            and saved["config"].get("tau_clock", "lr") == "lr"]
+            if all(getattr(LensConfig.from_dict(saved["config"]), k) == v for k, v in own_clock.items())]
     if not rows:
         raise SystemExit("no finished N = 33 run with snapshots under " + ", ".join(args.roots))
     plain = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]

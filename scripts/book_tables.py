@@ -112,15 +112,13 @@ def seed_runs(root: Path, study: dict) -> dict:
     run of that dataset (restarts with other seeds, e.g. in results/<profile>/time_to_accuracy/),
     as {dataset: {seed: cosine similarity}}.  Where a seed has several such runs (a Table 2 run
     and a rerun of it, which the fused step made another draw), the study's own run is kept."""
-    from symlens.config import LensConfig
+    from symlens.results import saved_config
 
     def same(a: dict | None):
-        # a run saved before an option existed had it at its default: compare the configs
-        # with every option filled in; a dict that is no whole config compares as saved
-        try:
-            return LensConfig.from_dict(a) if a else None
-        except (KeyError, TypeError, ValueError):
-            return a
+        # compare the configs with every option filled in; a dict that is no whole config
+        # (none saved, or a hand-made one) compares as saved
+        full = saved_config(a) if a else None
+        return a if full is None else full
 
     configs = {ds: same(run["config"]) for (ds, _), run in study["runs"].items()}
     out: dict = {}

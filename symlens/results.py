@@ -84,6 +84,15 @@ def _plain(v):
     return json.loads(json.dumps(v))
 
 
+def saved_config(d: dict | None) -> LensConfig | None:
+    """A saved run's configuration with every option filled in: a run saved before an option
+    existed ran with its default, the faithful setting.  None when ``d`` is no whole config."""
+    try:
+        return LensConfig.from_dict(d or {})
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
 def saved_run_matches(directory, dataset: str, profile: str, seed: int, *, dim: int = 33, **overrides) -> bool:
     """True when ``directory`` holds a finished run of this dataset, profile, seed and the
     current configuration of the profile at data dimension ``dim`` (so a stale run from
@@ -97,16 +106,14 @@ def saved_run_matches(directory, dataset: str, profile: str, seed: int, *, dim: 
         return False
     prov = saved.get("provenance") or {}
     cfg = get_profile(profile, **overrides)
-    try:
-        # a run saved before an option existed ran with its default, the faithful setting
-        saved_cfg = LensConfig.from_dict(saved.get("config") or {}).to_dict()
-    except (TypeError, KeyError, ValueError):
+    saved_cfg = saved_config(saved.get("config"))
+    if saved_cfg is None:
         return False
     return (
         prov.get("profile") == profile
         and prov.get("seed") == int(seed)
         and prov.get("dataset") == dataset
-        and _plain(saved_cfg) == _plain(cfg.for_dim(dim).to_dict())
+        and _plain(saved_cfg.to_dict()) == _plain(cfg.for_dim(dim).to_dict())
         and saved.get("metrics", {}).get("steps") == cfg.total_steps
     )
 
