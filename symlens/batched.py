@@ -59,6 +59,9 @@ class BatchedTrainer:
         seeds = [int(s) for s in seeds]
         if not seeds:
             raise ValueError("BatchedTrainer needs at least one seed")
+        if config.seriate_tau:
+            raise NotImplementedError("seriate_tau is not implemented for stacked fits; "
+                                      "fit the runs one after another (symlens.train.Trainer)")
         config = config.for_dim(dim)
         self.config, self.dim, self.device = config, dim, resolve_device(device)
         # vmap needs the plain autograd path (symlens.fused's hand-written passes are not batched)

@@ -164,6 +164,13 @@ class LensConfig:
     # links orient independently of the filter and freeze into domain walls (convergence
     # page, "growing the chain from the filter").  0: every power from the start (faithful)
     reach_tau: float = 0.0
+    # at each of these training times τ, put the pixels the generator's chain visits back in
+    # the order the data say is right (symlens.seriation): orthonormalise the lift's rows,
+    # find the visiting order that maximises the neighbours' mutual information on training
+    # data (2-opt and or-opt moves, which undo domain walls and jumps), and replace G by the
+    # chain through that order.  Frozen walls are a path stuck in a local optimum that no
+    # small step of G leaves (convergence page, "seriation").  (): never (faithful)
+    seriate_tau: tuple[float, ...] = ()
     # bookkeeping
     log_every: int = 100
     checkpoint_every: int = 1_000
@@ -172,7 +179,7 @@ class LensConfig:
     def __post_init__(self):
         # pairs arrive as lists from JSON (saved runs, checkpoints) and the command line; a
         # frozen config keeps them as tuples, so configs compare and hash alike either way
-        for key in ("adam_betas", "tau_dwell_band"):
+        for key in ("adam_betas", "tau_dwell_band", "seriate_tau"):
             object.__setattr__(self, key, tuple(getattr(self, key)))
         positive = ("init_std", "filter_noise", "noise_decay_epochs", "n_kernels", "batch_size",
                     "n_batches", "epochs", "steps_per_epoch", "model_lr", "estimator_lr",
@@ -193,6 +200,9 @@ class LensConfig:
             raise ValueError(f"tau_dwell_band must be (a, b) with 0 <= a < b <= 1, got {self.tau_dwell_band!r}")
         if not 0.0 <= self.reach_tau <= 1.0:
             raise ValueError(f"reach_tau must lie in [0, 1], got {self.reach_tau!r}")
+        taus = self.seriate_tau
+        if not all(0.0 < t <= 1.0 for t in taus) or list(taus) != sorted(set(taus)):
+            raise ValueError(f"seriate_tau must be increasing training times in (0, 1], got {taus!r}")
         if not 0.0 <= self.tau_start < 1.0:
             raise ValueError(f"tau_start must lie in [0, 1), got {self.tau_start!r}")
         if self.tau_clock not in TAU_CLOCKS:
@@ -262,10 +272,10 @@ MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 RECIPES: dict[str, dict] = {
     "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                      model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0,
-                     generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0),
+                     generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=()),
     "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0,
-                    generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0),
+                    generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=()),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}

@@ -30,6 +30,7 @@ from .losses import ModelLoss, estimator_loss, model_loss
 from .metrics import generator_cosine_similarity, generator_rmse
 from .optim import model_optimizer
 from .recentre import chain_offset, recentre_filter
+from .seriation import seriate_model
 from .schedules import filter_noise_std, gradient_reach, learning_rate, training_time
 
 __all__ = ["Trainer", "LensSystem", "resolve_device", "CHECKPOINT_NAME"]
@@ -163,6 +164,8 @@ class Trainer:
         self._perm, self._perm_pass = None, None  # batch order of the current pass, cached
         self.history: list[dict] = []
         self.snapshots: dict[str, list] = {"step": [], "generator": [], "group_convolution": []}
+        self.seriations: list[dict] = []  # one record per seriation (seriate_tau)
+        self._seriation_data: torch.Tensor | None = None
         self.elapsed = 0.0
 
     # ------------------------------------------------------------------ one step
@@ -199,6 +202,11 @@ class Trainer:
             with torch.no_grad():
                 recentre_filter(self.model.filter.psi, self.model.generator.big(),
                                 self.model.generator.padding, self.opt_model)
+        if seriation_due(self.config, step):
+            if self._seriation_data is None:
+                raise RuntimeError("seriate_tau needs the training data: train through fit()")
+            rec = seriate_model(self.model, self._seriation_data, self.opt_model)
+            self.seriations.append({"step": self.step, "tau": training_time(self.config, step), **rec})
         return terms, est
 
     # ------------------------------------------------------------------ data feed
@@ -284,6 +292,8 @@ class Trainer:
         if n < cfg.batch_size:
             raise ValueError(f"{n} samples is fewer than one batch of {cfg.batch_size}")
         self.conditional.check_batch(cfg.batch_size)
+        if cfg.seriate_tau:
+            self._seriation_data = X[:SERIATION_SAMPLES]
         if self.step == 0 and cfg.snapshot_every:
             self._snapshot()
         bar = tqdm(total=total, initial=self.step, disable=not progress, desc="symlens", dynamic_ncols=True)
@@ -330,6 +340,7 @@ class Trainer:
             "generator_rng": self.generator_rng.get_state(),
             "history": self.history,
             "snapshots": self.snapshots,
+            "seriations": self.seriations,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -352,6 +363,7 @@ class Trainer:
             self.generator_rng.set_state(state["generator_rng"])
         self.step, self.elapsed = state["step"], state["elapsed"]
         self.history, self.snapshots = state["history"], state["snapshots"]
+        self.seriations = state.get("seriations", [])  # absent before seriate_tau
 
     def save_checkpoint(self, directory: str | os.PathLike) -> Path:
         """Write ``directory/checkpoint.pt`` atomically (a kill mid-write keeps the old one)."""
@@ -404,6 +416,19 @@ def kick_generator(A: torch.Tensor, cfg: LensConfig, step: int, rng: torch.Gener
     drawn on the CPU from ``rng`` (so a fit's draws do not depend on its device)."""
     Z = torch.randn(A.shape, generator=rng, dtype=torch.float64)
     A.add_((cfg.generator_noise * learning_rate(cfg, cfg.model_lr, step) * Z).to(A.device, A.dtype))
+
+
+#: training samples the seriation scores neighbours on (the first ones of the fixed training set)
+SERIATION_SAMPLES = 8192
+
+
+def seriation_due(cfg: LensConfig, step: int) -> bool:
+    """Whether step ``step`` (0-based) carried τ across one of ``cfg.seriate_tau``."""
+    if not cfg.seriate_tau:
+        return False
+    before = training_time(cfg, step - 1) if step > 0 else 0.0
+    now = training_time(cfg, step)
+    return any(before < t <= now for t in cfg.seriate_tau)
 
 
 def recentre_due(cfg: LensConfig, step: int) -> bool:

@@ -1,0 +1,174 @@
+"""symlens.seriation: re-ordering the pixels a generator's chain visits.
+
+Ground truth: chains built by hand in a random orthonormal basis Q (the hidden pixels q_j),
+Gaussian bumps rendered in that basis, and the true shift Q S Qᵀ.  A generator whose chain
+visits the pixels with a reversed run (a domain wall) must come back as the true shift.
+"""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+
+from symlens.batched import BatchedTrainer
+from symlens.config import get_profile
+from symlens.data import make_dataset, true_generator
+from symlens.metrics import generator_cosine_similarity
+from symlens.seriation import (best_path, chain_generator, cycle_log, lift_rows, neighbour_information,
+                               path_score, pixel_estimates, seriate)
+from symlens.train import Trainer, seriation_due
+
+N, P = 15, 15
+M = N + 2 * P
+
+
+def _basis(n=N, seed=0):
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(n, n)))
+    return q
+
+
+def _bumps(Q, n=8192):
+    """Gaussian bumps rendered on the hidden pixels and observed through Q: (n, N)."""
+    return make_dataset("gaussian-translation", n, dim=Q.shape[0], seed=3).signals.astype(np.float64) @ Q.T
+
+
+def test_cycle_log_is_the_skew_logarithm_of_the_cyclic_shift():
+    for m in (1, 3, 9, 45):
+        L = cycle_log(m)
+        np.testing.assert_allclose(L, -L.T, atol=0)
+        np.testing.assert_allclose(scipy.linalg.expm(L), np.roll(np.eye(m), 1, axis=0), atol=1e-12)
+    with pytest.raises(ValueError, match="odd size"):
+        cycle_log(8)
+
+
+def test_chain_generator_moves_each_row_to_the_next_and_leaves_through_the_padding():
+    U = _basis()
+    G, A = chain_generator(U, P)
+    np.testing.assert_allclose(G.T @ G, np.eye(M), atol=1e-12)
+    np.testing.assert_allclose(scipy.linalg.expm(A), G, atol=1e-10)
+    embed = np.zeros((N, M))
+    embed[:, P:P + N] = U
+    for k in range(N - 1):
+        np.testing.assert_allclose(G @ embed[k], embed[k + 1], atol=1e-12)
+    out = G @ embed[N - 1]  # the last pixel steps into the first right-padding axis
+    np.testing.assert_allclose(out, np.eye(M)[P + N], atol=1e-12)
+    with pytest.raises(ValueError, match="orthonormal rows"):
+        chain_generator(2 * U, P)
+
+
+def test_lift_rows_of_a_hand_built_chain_are_its_pixels_in_order():
+    Q = _basis()
+    G, _ = chain_generator(Q.T, P)  # rows of Qᵀ: the pixels q_0 ... q_14 in order
+    rows = lift_rows(G, 3.0 * Q[:, 7], P)  # delta at the middle pixel, any norm
+    np.testing.assert_allclose(rows, Q.T, atol=1e-12)
+    np.testing.assert_allclose(pixel_estimates(rows), Q.T, atol=1e-12)
+    with pytest.raises(ValueError, match="filter is zero"):
+        lift_rows(G, np.zeros(N), P)
+    with pytest.raises(ValueError, match="must be"):
+        lift_rows(G, Q[:, 7], P - 1)
+
+
+def test_pixel_estimates_deconvolve_a_wide_filter():
+    # a three-pixel filter under the exact chain: overlapping rows whose polar factor is
+    # orthonormal and still peaks on the right pixel in every row
+    Q = _basis()
+    G, _ = chain_generator(Q.T, P)
+    psi = Q @ np.convolve(np.eye(N)[7], [0.5, 1.0, 0.5], mode="same")
+    U = pixel_estimates(lift_rows(G, psi, P))
+    np.testing.assert_allclose(U @ U.T, np.eye(N), atol=1e-12)
+    assert (np.abs(U @ Q).argmax(axis=1) == np.arange(N)).all()
+
+
+def test_neighbour_information_is_the_gaussian_mutual_information():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 200_000))
+    rho = 0.6
+    Y = np.stack([a, rho * a + np.sqrt(1 - rho**2) * b, b], axis=1)
+    W = neighbour_information(Y)
+    assert W[0, 1] == pytest.approx(-0.5 * np.log(1 - rho**2), abs=5e-3)  # 0.223 nats
+    assert W[0, 2] == pytest.approx(0.0, abs=1e-4)
+    np.testing.assert_allclose(np.diag(W), 0.0)
+    np.testing.assert_allclose(W, W.T)
+    with pytest.raises(ValueError, match="constant"):
+        neighbour_information(np.c_[Y, np.ones(len(Y))])
+
+
+def test_best_path_recovers_a_scrambled_chain_and_undoes_a_wall():
+    n = 21
+    W = np.exp(-np.abs(np.subtract.outer(np.arange(n), np.arange(n))).astype(float))
+    np.fill_diagonal(W, 0.0)
+    perm = np.random.default_rng(1).permutation(n)
+    found = perm[best_path(W[np.ix_(perm, perm)])]
+    assert list(found) in (list(range(n)), list(range(n))[::-1])
+    walled = list(range(8)) + list(range(15, 7, -1)) + list(range(16, n))  # 0..7, 15..8, 16..20
+    assert path_score(W, walled) < path_score(W, range(n))
+    assert best_path(W, walled) in (list(range(n)), list(range(n))[::-1])
+    assert path_score(W, [2, 0, 1]) == pytest.approx(W[2, 0] + W[0, 1])
+    with pytest.raises(ValueError, match="permutation"):
+        best_path(W, [0] * n)
+
+
+def test_seriate_turns_a_walled_chain_into_the_true_shift():
+    Q = _basis()
+    X = _bumps(Q)
+    truth = true_generator(Q)
+    walled = list(range(5)) + list(range(10, 4, -1)) + list(range(11, N))  # a reversed run
+    G, _ = chain_generator(Q.T[walled], P)
+    assert generator_cosine_similarity(G[P:P + N, P:P + N], truth) < 0.6
+    out = seriate(G, Q[:, walled[7]], X, P)  # the filter in the middle of the chain
+    assert out["changed"] and out["score_after"] > out["score_before"]
+    assert generator_cosine_similarity(out["G"][P:P + N, P:P + N], truth) > 0.999
+    np.testing.assert_allclose(scipy.linalg.expm(out["A"]), out["G"], atol=1e-10)
+
+
+def test_seriate_leaves_a_correct_chain_alone():
+    Q = _basis()
+    G, _ = chain_generator(Q.T, P)
+    out = seriate(G, Q[:, 7], _bumps(Q), P)
+    assert not out["changed"] and out["order"] == list(range(N))
+    assert "G" not in out and out["score_after"] == pytest.approx(out["score_before"])
+
+
+def _walled_trainer(seriate_tau):
+    cfg = get_profile("smoke", epochs=1, steps_per_epoch=4, hidden=8, batch_size=N * 4, n_batches=2,
+                      padding=P, model_lr=1e-9, filter_noise=1e-9, centring="component",
+                      filter_norm="unit", tau_clock="steps", seriate_tau=seriate_tau)
+    tr = Trainer(cfg, N, seed=0)
+    Q = _basis()
+    walled = list(range(5)) + list(range(10, 4, -1)) + list(range(11, N))
+    _, A = chain_generator(Q.T[walled], P)
+    with torch.no_grad():
+        tr.model.generator.A.copy_(torch.from_numpy(A))
+        tr.model.filter.psi.copy_(torch.from_numpy(Q[:, walled[7]]).float())  # the middle of the chain
+    return tr, Q
+
+
+def test_seriation_is_due_once_per_training_time_crossed():
+    cfg = get_profile("smoke", epochs=1, steps_per_epoch=100, tau_clock="steps", seriate_tau=(0.25, 0.5))
+    assert [s for s in range(100) if seriation_due(cfg, s)] == [24, 49]  # τ = (s + 1) / 100
+    assert not any(seriation_due(get_profile("smoke"), s) for s in range(200))
+
+
+def test_trainer_seriates_at_the_chosen_time():
+    tr, Q = _walled_trainer((0.5,))
+    X = torch.from_numpy(_bumps(Q)).float()
+    tr.fit(X, progress=False, stop_at=1)
+    assert tr.seriations == []
+    tr.fit(X, progress=False, stop_at=2)  # step 2 of 4 reaches τ = 0.5
+    (rec,) = tr.seriations
+    assert rec["step"] == 2 and rec["tau"] == pytest.approx(0.5) and rec["changed"]
+    G = tr.current_generator()
+    assert generator_cosine_similarity(G, true_generator(Q)) > 0.99
+    # the filter moved to the middle of the new chain
+    assert int(np.abs(Q.T @ tr.model.filter.psi.detach().double().numpy()).argmax()) == (N - 1) // 2
+    state = tr.state_dict()
+    assert state["seriations"] == tr.seriations
+
+
+def test_seriate_tau_is_validated_and_not_stacked():
+    for bad in ((0.0,), (0.5, 0.3), (1.2,), (0.4, 0.4)):
+        with pytest.raises(ValueError, match="seriate_tau"):
+            get_profile("smoke", seriate_tau=bad)
+    assert get_profile("smoke", seriate_tau=[0.3, 0.6]).seriate_tau == (0.3, 0.6)
+    with pytest.raises(NotImplementedError, match="seriate_tau"):
+        BatchedTrainer(get_profile("smoke", seriate_tau=(0.5,)), 7, seeds=[0, 1])
