@@ -104,3 +104,14 @@ def test_run_experiment_time_limit(tmp_path):
                          time_limit_s=0.0, **TINY)
     assert res["metrics"]["steps"] == 1
     np.testing.assert_array_equal(load_run(tmp_path)["arrays"]["history_step"], [1])
+
+
+def test_run_experiment_records_each_seriation(tmp_path):
+    run_experiment("gaussian-translation", "smoke", seed=0, out=tmp_path, device="cpu", progress=False,
+                   seriate_tau=[0.5], tau_clock="steps", centring="component", **TINY)
+    (rec,) = load_run(tmp_path)["provenance"]["seriations"]  # step 2 of 4 reaches τ = 0.5
+    assert rec["step"] == 2 and rec["tau"] == pytest.approx(0.5)
+    assert set(rec) >= {"changed", "score_before", "score_after", "filter_moved"} and "order" not in rec
+    plain = tmp_path / "plain"
+    run_experiment("gaussian-translation", "smoke", seed=0, out=plain, device="cpu", progress=False, **TINY)
+    assert "seriations" not in load_run(plain)["provenance"]
