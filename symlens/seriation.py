@@ -9,13 +9,14 @@ travelling-salesman path through the pixels that stopped at a local optimum: und
 reversed run is a 2-opt move, which no small step of G can make.
 
 The data say which order is right without the hidden basis: neighbouring pixels carry the
-most information about each other (with the true pixels, the best path by the Gaussian
-mutual information of neighbours is the true order on all six datasets at N = 33).  So at
-chosen training times, :func:`seriate`
+most information about each other (with the true pixels, no path scores higher by the
+Gaussian mutual information of neighbours than the true order, on the data of all 18 saved
+N = 33 fits of the defaults: results/cpu/seriation/offline.md).  So at chosen training times,
+:func:`seriate`
 
-1. orthonormalises the lift's rows (their polar factor U, one pixel estimate per power;
-   the lift covers the window when the filter sits near the middle of its chain, which
-   the fits that froze walls show),
+1. orthonormalises the lift's rows (their polar factor U, one pixel estimate per power; the
+   lift covers the window when the filter sits near the middle of its chain, as it does in
+   the saved fits),
 2. scores every pair of them by the Gaussian mutual information -½ log(1 - ρ²) of their
    components on training data (:func:`neighbour_information`),
 3. improves the visiting order from the current one by 2-opt and or-opt moves
