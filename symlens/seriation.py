@@ -36,6 +36,7 @@ import math
 import numpy as np
 import torch
 
+from .group_conv import group_convolution_matrix
 from .recentre import recentre_filter
 
 __all__ = [
@@ -65,19 +66,9 @@ def lift_rows(G_big, psi, padding: int) -> np.ndarray:
     norm = np.linalg.norm(psi)
     if not norm > 0:
         raise ValueError("the filter is zero: it has no lift")
-    if N % 2 == 0:
-        raise ValueError(f"the lift needs an odd N, got {N}")
-    half = (N - 1) // 2
-    p = np.zeros(M)
-    p[padding : padding + N] = psi / norm
-    rows = np.empty((N, N))
-    rows[half] = p[padding : padding + N]
-    fwd, bwd = p, p
-    for k in range(1, half + 1):
-        fwd, bwd = G @ fwd, G.T @ bwd
-        rows[half + k] = fwd[padding : padding + N]
-        rows[half - k] = bwd[padding : padding + N]
-    return rows
+    # K's row for power p is (Gᵀ)^p ψ̂ = G^{-p} ψ̂ (eq. 5), so its rows run the other way
+    K = group_convolution_matrix(torch.from_numpy(G), torch.from_numpy(psi / norm), padding)
+    return K.numpy()[::-1].copy()
 
 
 def pixel_estimates(rows) -> np.ndarray:
