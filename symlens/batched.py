@@ -31,7 +31,10 @@ from .losses import ModelLoss
 from .optim import model_optimizer
 from .generator import skew
 from .recentre import recentre_filter
-from .train import Trainer, kick_generator, recentre_due, resolve_device, scheduled, step_clock, update
+from .schedules import training_time
+from .seriation import seriate_model
+from .train import (SERIATION_SAMPLES, Trainer, kick_generator, recentre_due, resolve_device, scheduled,
+                    seriation_due, step_clock, update)
 
 __all__ = ["BatchedTrainer"]
 
@@ -59,9 +62,6 @@ class BatchedTrainer:
         seeds = [int(s) for s in seeds]
         if not seeds:
             raise ValueError("BatchedTrainer needs at least one seed")
-        if config.seriate_tau:
-            raise NotImplementedError("seriate_tau is not implemented for stacked fits; "
-                                      "fit the runs one after another (symlens.train.Trainer)")
         config = config.for_dim(dim)
         self.config, self.dim, self.device = config, dim, resolve_device(device)
         # vmap needs the plain autograd path (symlens.fused's hand-written passes are not batched)
@@ -77,6 +77,7 @@ class BatchedTrainer:
             [v for k, v in self.params.items() if k not in model_keys], lr=config.scaled_estimator_lr, **adam
         )
         self._losses = vmap(self._one, in_dims=(0, 0, 0, 0, None))
+        self._seriation_data: torch.Tensor | None = None  # (M, n, N), set by fit (seriate_tau)
         self.step = 0
         self.elapsed = 0.0
 
@@ -116,7 +117,25 @@ class BatchedTrainer:
                 big = torch.linalg.matrix_exp(skew(self.params["model.generator.A"].double()))
                 recentre_filter(self.params["model.filter.psi"], big, self._template.model.generator.padding,
                                 self.opt_model)
+        if seriation_due(cfg, step):
+            self._seriate(step)
         return terms, est
+
+    @torch.no_grad()
+    def _seriate(self, step: int) -> None:
+        """Each run's seriation, exactly as its Trainer alone would make it
+        (:func:`~symlens.seriation.seriate_model` on the run's model, with Adam's moments
+        of the run's slices), then the run's slices of the stacked parameters updated."""
+        if self._seriation_data is None:
+            raise RuntimeError("seriate_tau needs the training data: train through fit()")
+        self.sync()
+        keys = ("model.generator.A", "model.filter.psi")
+        for i, t in enumerate(self.trainers):
+            own = dict(t.system.named_parameters())
+            rec = seriate_model(t.model, self._seriation_data[i], _RunSlice(self.opt_model, self.params, own, keys, i))
+            for k in keys:
+                self.params[k][i].copy_(own[k])
+            t.seriations.append({"step": self.step, "tau": training_time(self.config, step), **rec})
 
     @torch.no_grad()
     def sync(self) -> None:
@@ -149,6 +168,8 @@ class BatchedTrainer:
         if n < cfg.batch_size:
             raise ValueError(f"{n} samples is fewer than one batch of {cfg.batch_size}")
         self._template.conditional.check_batch(cfg.batch_size)
+        if cfg.seriate_tau:
+            self._seriation_data = X[:, :SERIATION_SAMPLES]
         truths = [None] * M if true_generators is None else list(true_generators)
         if len(truths) != M:
             raise ValueError(f"got {len(truths)} true generators for {M} runs")
@@ -189,3 +210,16 @@ class BatchedTrainer:
             bar.close()
         self.sync()
         return self
+
+
+class _RunSlice:
+    """What :func:`~symlens.seriation.seriate_model` reads of an optimiser (``.state``), for
+    one run of a stack: the run's own parameters mapped to views of the stacked moments, so
+    clearing or moving them acts on the stacked optimiser's state."""
+
+    def __init__(self, optimizer, stacked: dict, own: dict, keys, i: int):
+        self.state = {}
+        for k in keys:
+            full = optimizer.state.get(stacked[k], {})
+            self.state[own[k]] = {name: full[name][i] for name in ("exp_avg", "exp_avg_sq")
+                                  if name in full and full[name].dim() > 0 and full[name].shape[0] == len(stacked[k])}

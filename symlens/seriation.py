@@ -81,19 +81,26 @@ def pixel_estimates(rows) -> np.ndarray:
     return u @ vt
 
 
-def neighbour_information(Y) -> np.ndarray:
+def neighbour_information(Y, constant: str = "raise") -> np.ndarray:
     """Gaussian mutual information -½ log(1 - ρ²) between every pair of columns of Y.
 
     Y: (n, N) samples of N components.  Returns (N, N) float64 with a zero diagonal
     (ρ² is capped at 1 - 1e-9 so a duplicated column scores high but finite).
+    constant: what a constant column gets: ``"raise"`` a ValueError, ``"zero"`` no
+    information with anything (it says nothing about its neighbours).
     """
+    if constant not in ("raise", "zero"):
+        raise ValueError(f"constant must be 'raise' or 'zero', got {constant!r}")
     Y = np.asarray(Y, np.float64)
     if Y.ndim != 2 or Y.shape[0] < 3:
         raise ValueError(f"Y must be (n, N) with n >= 3 samples, got shape {Y.shape}")
     sd = Y.std(axis=0)
-    if not np.all(sd > 0):
-        raise ValueError(f"components {np.flatnonzero(~(sd > 0)).tolist()} are constant: no correlation")
-    rho = np.corrcoef(Y, rowvar=False)
+    flat = ~(sd > 1e-12 * max(float(sd.max()), 1e-300))
+    if flat.any() and constant == "raise":
+        raise ValueError(f"components {np.flatnonzero(flat).tolist()} are constant: no correlation")
+    live = np.flatnonzero(~flat)
+    rho = np.zeros((Y.shape[1], Y.shape[1]))
+    rho[np.ix_(live, live)] = np.corrcoef(Y[:, live], rowvar=False).reshape(len(live), len(live))
     W = -0.5 * np.log1p(-np.minimum(rho**2, 1.0 - 1e-9))
     np.fill_diagonal(W, 0.0)
     return W
@@ -209,7 +216,8 @@ def seriate(G_big, psi, X, padding: int, min_gain: float = MIN_GAIN) -> dict:
     plus ``"G"`` (M, M) and ``"A"`` (M, M) skew with exp(A) = G when it is replaced.
     """
     U = pixel_estimates(lift_rows(G_big, psi, padding))
-    W = neighbour_information(np.asarray(X, np.float64) @ U.T)
+    # a component the data never move (a dead pixel) has no neighbours to find; a fit must not stop
+    W = neighbour_information(np.asarray(X, np.float64) @ U.T, constant="zero")
     order = best_path(W)
     before, after = path_score(W, range(len(order))), path_score(W, order)
     out = {"order": order, "changed": after > (1.0 + min_gain) * before,

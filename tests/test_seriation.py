@@ -91,6 +91,23 @@ def test_neighbour_information_is_the_gaussian_mutual_information():
     np.testing.assert_allclose(W, W.T)
     with pytest.raises(ValueError, match="constant"):
         neighbour_information(np.c_[Y, np.ones(len(Y))])
+    dead = neighbour_information(np.c_[Y, np.ones(len(Y))], constant="zero")
+    np.testing.assert_array_equal(dead[3], 0.0)
+    np.testing.assert_allclose(dead[:3, :3], W)
+
+
+def test_seriate_survives_a_dead_pixel():
+    # a pixel the data never move: the rest of a walled chain is still put in order
+    Q = _basis()
+    X = _bumps(Q)
+    X = X - np.outer(X @ Q[:, 0], Q[:, 0])  # pixel 0 (an end of the chain) never lights up
+    walled = list(range(5)) + list(range(10, 4, -1)) + list(range(11, N))
+    G, _ = chain_generator(Q.T[walled], P)
+    out = seriate(G, Q[:, walled[7]], X, P)
+    assert out["changed"]
+    G_new = out["G"][P:P + N, P:P + N]
+    moved = [int(np.abs(Q.T @ G_new @ Q[:, k]).argmax()) for k in range(1, N - 1)]
+    assert {m - k for m, k in zip(moved, range(1, N - 1))} in ({1}, {-1}), moved  # one way, no wall
 
 
 def test_best_path_recovers_a_scrambled_chain_and_undoes_a_wall():
@@ -129,11 +146,11 @@ def test_seriate_leaves_a_correct_chain_alone():
     assert "G" not in out and out["score_after"] == pytest.approx(out["score_before"])
 
 
-def _walled_trainer(seriate_tau):
+def _walled_trainer(seriate_tau, reference=False):
     cfg = get_profile("smoke", epochs=1, steps_per_epoch=4, hidden=8, batch_size=N * 4, n_batches=2,
                       padding=P, model_lr=1e-9, filter_noise=1e-9, centring="component",
                       filter_norm="unit", tau_clock="steps", seriate_tau=seriate_tau)
-    tr = Trainer(cfg, N, seed=0)
+    tr = Trainer(cfg, N, seed=0, reference=reference)
     Q = _basis()
     walled = list(range(5)) + list(range(10, 4, -1)) + list(range(11, N))
     _, A = chain_generator(Q.T[walled], P)
@@ -165,10 +182,37 @@ def test_trainer_seriates_at_the_chosen_time():
     assert state["seriations"] == tr.seriations
 
 
-def test_seriate_tau_is_validated_and_not_stacked():
+def test_seriate_tau_is_validated():
     for bad in ((0.0,), (0.5, 0.3), (1.2,), (0.4, 0.4)):
         with pytest.raises(ValueError, match="seriate_tau"):
             get_profile("smoke", seriate_tau=bad)
     assert get_profile("smoke", seriate_tau=[0.3, 0.6]).seriate_tau == (0.3, 0.6)
-    with pytest.raises(NotImplementedError, match="seriate_tau"):
-        BatchedTrainer(get_profile("smoke", seriate_tau=(0.5,)), 7, seeds=[0, 1])
+
+
+def test_stacked_fits_seriate_each_run_as_it_would_alone():
+    # run 0 starts walled, run 1 on the true chain: the stack must mend run 0 only, and each
+    # run must end where a Trainer fitting it alone ends (records, parameters, Adam moments)
+    alone = [_walled_trainer((0.5,), reference=True)[0] for _ in range(2)]  # the path vmap takes
+    Q = _basis()
+    cfg = alone[0].config
+    _, A_true = chain_generator(Q.T, P)
+    with torch.no_grad():
+        alone[1].model.generator.A.copy_(torch.from_numpy(A_true))
+        alone[1].model.filter.psi.copy_(torch.from_numpy(Q[:, (N - 1) // 2]).float())
+    bt = BatchedTrainer(cfg, N, seeds=[0, 0])
+    with torch.no_grad():
+        for i, tr in enumerate(alone):
+            for k, p in tr.system.named_parameters():
+                bt.params[k][i].copy_(p)
+    X = torch.from_numpy(_bumps(Q)).float()
+    bt.fit([X, X], progress=False)
+    for tr in alone:
+        tr.fit(X, progress=False)
+    (mended,), (kept,) = (t.seriations for t in bt.trainers)
+    assert mended["changed"] and not kept["changed"] and mended["step"] == 2
+    assert generator_cosine_similarity(bt.trainers[0].current_generator(), true_generator(Q)) > 0.99
+    for b, a in zip(bt.trainers, alone):
+        keys = ("step", "tau", "changed", "order", "filter_moved")
+        assert [[r[k] for k in keys] for r in b.seriations] == [[r[k] for k in keys] for r in a.seriations]
+        for (k, pa), (_, pb) in zip(a.system.named_parameters(), b.system.named_parameters()):
+            np.testing.assert_allclose(pb.detach().numpy(), pa.detach().numpy(), atol=1e-4, err_msg=k)
