@@ -186,6 +186,7 @@ def fit_one(job: dict) -> dict:
         "generator_full": np.round(lens.generator_full_, 6).tolist(),
         "held_out_total": held_out_total(lens, lab_dataset(job["dataset"], 4 * cfg.batch_size, N, 1_000_003 + job["data_seed"])),
         "filter": np.round(lens.filter_, 5).tolist(),
+        "seriations": lens.trainer_.seriations,  # seriate_tau: when, whether it changed the chain, scores
         "steps": lens.n_steps_,
         "seconds": wall,
         "config": {k: v for k, v in cfg.to_dict().items() if k not in ("log_every", "checkpoint_every")},
