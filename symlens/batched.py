@@ -31,8 +31,6 @@ from .losses import ModelLoss
 from .optim import model_optimizer
 from .generator import skew
 from .recentre import recentre_filter
-from .schedules import training_time
-from .seriation import seriate_model
 from .train import (SERIATION_SAMPLES, Trainer, kick_generator, recentre_due, resolve_device, scheduled,
                     seriation_due, step_clock, update)
 
@@ -124,7 +122,7 @@ class BatchedTrainer:
     @torch.no_grad()
     def _seriate(self, step: int) -> None:
         """Each run's seriation, exactly as its Trainer alone would make it
-        (:func:`~symlens.seriation.seriate_model` on the run's model, with Adam's moments
+        (:meth:`~symlens.train.Trainer.seriate` on the run's model, with Adam's moments
         of the run's slices), then the run's slices of the stacked parameters updated."""
         if self._seriation_data is None:
             raise RuntimeError("seriate_tau needs the training data: train through fit()")
@@ -132,10 +130,10 @@ class BatchedTrainer:
         keys = ("model.generator.A", "model.filter.psi")
         for i, t in enumerate(self.trainers):
             own = dict(t.system.named_parameters())
-            rec = seriate_model(t.model, self._seriation_data[i], _RunSlice(self.opt_model, self.params, own, keys, i))
+            t._seriation_data = self._seriation_data[i]
+            t.seriate(step, _RunSlice(self.opt_model, self.params, own, keys, i))
             for k in keys:
                 self.params[k][i].copy_(own[k])
-            t.seriations.append({"step": self.step, "tau": training_time(self.config, step), **rec})
 
     @torch.no_grad()
     def sync(self) -> None:

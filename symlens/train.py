@@ -203,11 +203,37 @@ class Trainer:
                 recentre_filter(self.model.filter.psi, self.model.generator.big(),
                                 self.model.generator.padding, self.opt_model)
         if seriation_due(self.config, step):
-            if self._seriation_data is None:
-                raise RuntimeError("seriate_tau needs the training data: train through fit()")
-            rec = seriate_model(self.model, self._seriation_data, self.opt_model)
-            self.seriations.append({"step": self.step, "tau": training_time(self.config, step), **rec})
+            self.seriate(step)
         return terms, est
+
+    def seriate(self, step: int, optimizer=None) -> dict:
+        """One seriation of the chain (``seriate_tau``; :func:`~symlens.seriation.seriate_model`)
+        after step ``step``, recorded in :attr:`seriations` with eq. 13's total at the step's τ
+        on the seriation samples before and, when the chain changed, after it (the
+        estimators as they are; no random stream is drawn, so a fit whose chain is left
+        alone is the fit without seriation).  ``optimizer``: what holds Adam's moments of
+        A and ψ (default this run's model optimiser)."""
+        if self._seriation_data is None:
+            raise RuntimeError("seriate_tau needs the training data: train through fit()")
+        before = self.objective_now(step)
+        rec = seriate_model(self.model, self._seriation_data, self.opt_model if optimizer is None else optimizer)
+        rec = {"step": self.step, "tau": training_time(self.config, step), **rec, "objective_before": before}
+        if rec["changed"]:
+            rec["objective_after"] = self.objective_now(step)
+        self.seriations.append(rec)
+        return rec
+
+    @torch.no_grad()
+    def objective_now(self, step: int, batches: int = 4) -> float:
+        """Eq. 13's total at τ(step) without filter noise, the mean over up to ``batches``
+        batches of the seriation samples (no random stream drawn, nothing trained)."""
+        X = self._seriation_data
+        B = self.config.batch_size
+        n = max(1, min(batches, X.shape[0] // B))
+        tau = torch.tensor(training_time(self.config, step), dtype=torch.float64, device=self.device)
+        zero = torch.zeros(self.dim, device=self.device)
+        totals = [ModelLoss(*self.system(X[i * B:(i + 1) * B], zero, zero, tau)[0]).total for i in range(n)]
+        return float(torch.stack(totals).mean())
 
     # ------------------------------------------------------------------ data feed
     def _batch_indices(self, n: int, step: int) -> np.ndarray:

@@ -174,12 +174,31 @@ def test_trainer_seriates_at_the_chosen_time():
     tr.fit(X, progress=False, stop_at=2)  # step 2 of 4 reaches τ = 0.5
     (rec,) = tr.seriations
     assert rec["step"] == 2 and rec["tau"] == pytest.approx(0.5) and rec["changed"]
+    # the mended chain scores better by the method's own objective
+    assert rec["objective_after"] < rec["objective_before"]
     G = tr.current_generator()
     assert generator_cosine_similarity(G, true_generator(Q)) > 0.99
     # the filter moved to the middle of the new chain
     assert int(np.abs(Q.T @ tr.model.filter.psi.detach().double().numpy()).argmax()) == (N - 1) // 2
     state = tr.state_dict()
     assert state["seriations"] == tr.seriations
+
+
+def test_a_seriation_that_changes_nothing_leaves_the_fit_as_it_was_without():
+    # the record's objective is computed without drawing from any random stream
+    Q = _basis()
+    _, A_true = chain_generator(Q.T, P)
+    fits = []
+    for taus in ((0.5,), ()):
+        tr, _ = _walled_trainer(taus)
+        with torch.no_grad():
+            tr.model.generator.A.copy_(torch.from_numpy(A_true))
+            tr.model.filter.psi.copy_(torch.from_numpy(Q[:, (N - 1) // 2]).float())
+        fits.append(tr.fit(torch.from_numpy(_bumps(Q)).float(), progress=False))
+    (rec,) = fits[0].seriations
+    assert not rec["changed"] and np.isfinite(rec["objective_before"]) and "objective_after" not in rec
+    for (k, a), (_, b) in zip(fits[0].system.named_parameters(), fits[1].system.named_parameters()):
+        assert torch.equal(a, b), k
 
 
 def test_seriate_tau_is_validated():
@@ -213,6 +232,7 @@ def test_stacked_fits_seriate_each_run_as_it_would_alone():
     assert generator_cosine_similarity(bt.trainers[0].current_generator(), true_generator(Q)) > 0.99
     for b, a in zip(bt.trainers, alone):
         keys = ("step", "tau", "changed", "order", "filter_moved")
+        assert b.seriations[0]["objective_before"] == pytest.approx(a.seriations[0]["objective_before"], abs=1e-4)
         assert [[r[k] for k in keys] for r in b.seriations] == [[r[k] for k in keys] for r in a.seriations]
         for (k, pa), (_, pb) in zip(a.system.named_parameters(), b.system.named_parameters()):
             np.testing.assert_allclose(pb.detach().numpy(), pa.detach().numpy(), atol=1e-4, err_msg=k)
