@@ -171,6 +171,12 @@ class LensConfig:
     # chain through that order.  Frozen walls are a path stuck in a local optimum that no
     # small step of G leaves (convergence page, "seriation").  (): never (faithful)
     seriate_tau: tuple[float, ...] = ()
+    # which seriations stand: "score", every one whose order gains the 1 % bar in path score;
+    # "objective", only those after which eq. 13's total at that τ (estimators as they are)
+    # is lower than before, the others undone.  A lift that does not resolve pixels (N = 7,
+    # Legendre filters) gives orders that score far higher and ruin the fit (convergence
+    # page, "when to accept a seriation").  Only read when seriate_tau is set
+    seriate_accept: str = "score"
     # bookkeeping
     log_every: int = 100
     checkpoint_every: int = 1_000
@@ -200,6 +206,8 @@ class LensConfig:
             raise ValueError(f"tau_dwell_band must be (a, b) with 0 <= a < b <= 1, got {self.tau_dwell_band!r}")
         if not 0.0 <= self.reach_tau <= 1.0:
             raise ValueError(f"reach_tau must lie in [0, 1], got {self.reach_tau!r}")
+        if self.seriate_accept not in SERIATE_ACCEPTS:
+            raise ValueError(f"unknown seriate_accept {self.seriate_accept!r}; choose one of {SERIATE_ACCEPTS}")
         taus = self.seriate_tau
         if not all(0.0 < t <= 1.0 for t in taus) or list(taus) != sorted(set(taus)):
             raise ValueError(f"seriate_tau must be increasing training times in (0, 1], got {taus!r}")
@@ -264,6 +272,7 @@ CENTRINGS = ("scalar", "component")
 FILTER_NORMS = ("free", "unit")
 TAU_CLOCKS = ("lr", "steps")
 MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
+SERIATE_ACCEPTS = ("score", "objective")
 
 #: Named recipes: settings of the options that change the method (not its size).
 #: ``"faithful"`` is the authors' method; ``"symlens"`` is the best recipe the convergence

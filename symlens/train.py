@@ -215,11 +215,16 @@ class Trainer:
         A and ψ (default this run's model optimiser)."""
         if self._seriation_data is None:
             raise RuntimeError("seriate_tau needs the training data: train through fit()")
+        optimizer = self.opt_model if optimizer is None else optimizer
         before = self.objective_now(step)
-        rec = seriate_model(self.model, self._seriation_data, self.opt_model if optimizer is None else optimizer)
+        kept = _snapshot_of(self.model, optimizer)
+        rec = seriate_model(self.model, self._seriation_data, optimizer)
         rec = {"step": self.step, "tau": training_time(self.config, step), **rec, "objective_before": before}
         if rec["changed"]:
             rec["objective_after"] = self.objective_now(step)
+            if self.config.seriate_accept == "objective" and not rec["objective_after"] < before:
+                _restore(kept)
+                rec["changed"], rec["undone"] = False, True
         self.seriations.append(rec)
         return rec
 
@@ -446,6 +451,21 @@ def kick_generator(A: torch.Tensor, cfg: LensConfig, step: int, rng: torch.Gener
 
 #: training samples the seriation scores neighbours on (the first ones of the fixed training set)
 SERIATION_SAMPLES = 8192
+
+
+def _snapshot_of(model, optimizer) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(live tensor, copy) for the generator, the filter and their Adam moments: all a
+    seriation touches (``seriate_accept="objective"`` puts them back)."""
+    live = [model.generator.A, model.filter.psi]
+    for p in list(live):
+        live += [v for v in optimizer.state.get(p, {}).values() if torch.is_tensor(v) and v.dim() > 0]
+    return [(t, t.detach().clone()) for t in live]
+
+
+@torch.no_grad()
+def _restore(snapshot) -> None:
+    for live, copy in snapshot:
+        live.copy_(copy)
 
 
 def seriation_due(cfg: LensConfig, step: int) -> bool:

@@ -5,6 +5,8 @@ Gaussian bumps rendered in that basis, and the true shift Q S Qᵀ.  A generator
 visits the pixels with a reversed run (a domain wall) must come back as the true shift.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -201,11 +203,39 @@ def test_a_seriation_that_changes_nothing_leaves_the_fit_as_it_was_without():
         assert torch.equal(a, b), k
 
 
+def test_a_seriation_the_objective_rejects_is_undone():
+    tr, Q = _walled_trainer((0.5,))
+    tr = Trainer(replace(tr.config, seriate_accept="objective"), N, seed=0)
+    walled = list(range(5)) + list(range(10, 4, -1)) + list(range(11, N))
+    _, A = chain_generator(Q.T[walled], P)
+    X = torch.from_numpy(_bumps(Q)).float()
+    with torch.no_grad():
+        tr.model.generator.A.copy_(torch.from_numpy(A))
+        tr.model.filter.psi.copy_(torch.from_numpy(Q[:, walled[7]]).float())
+    tr.fit(X, progress=False, stop_at=1)  # Adam now holds moments for A and psi
+    before = {k: v.detach().clone() for k, v in tr.model.named_parameters()}
+    moments = {k: {n: m.clone() for n, m in tr.opt_model.state[v].items()} for k, v in tr.model.named_parameters()}
+    scores = iter([1.0, 2.0])  # the objective says the new chain is worse
+    tr.objective_now = lambda step: next(scores)
+    rec = tr.seriate(1)
+    assert rec["undone"] and not rec["changed"] and rec["objective_after"] == 2.0
+    for k, v in tr.model.named_parameters():
+        assert torch.equal(v, before[k]), k
+        for n, m in tr.opt_model.state[v].items():
+            assert torch.equal(m, moments[k][n]), (k, n)
+    scores = iter([2.0, 1.0])  # and when it says better, the new chain stands
+    rec = tr.seriate(1)
+    assert rec["changed"] and "undone" not in rec
+    assert generator_cosine_similarity(tr.current_generator(), true_generator(Q)) > 0.99
+
+
 def test_seriate_tau_is_validated():
     for bad in ((0.0,), (0.5, 0.3), (1.2,), (0.4, 0.4)):
         with pytest.raises(ValueError, match="seriate_tau"):
             get_profile("smoke", seriate_tau=bad)
     assert get_profile("smoke", seriate_tau=[0.3, 0.6]).seriate_tau == (0.3, 0.6)
+    with pytest.raises(ValueError, match="seriate_accept"):
+        get_profile("smoke", seriate_accept="always")
 
 
 def test_stacked_fits_seriate_each_run_as_it_would_alone():
