@@ -172,10 +172,11 @@ class LensConfig:
     # small step of G leaves (convergence page, "seriation").  (): never (faithful)
     seriate_tau: tuple[float, ...] = ()
     # which seriations stand: "score", every one whose order gains the 1 % bar in path score;
-    # "objective", only those after which eq. 13's total at that τ (estimators as they are)
-    # is lower than before, the others undone.  A lift that does not resolve pixels (N = 7,
-    # Legendre filters) gives orders that score far higher and ruin the fit (convergence
-    # page, "when to accept a seriation").  Only read when seriate_tau is set
+    # "alignment", only those after which eq. 13's alignment term (equivariance of the
+    # representation, no estimator involved) at that τ is lower than before, the others
+    # undone.  A lift that does not resolve pixels (N = 7) gives orders that score far
+    # higher and ruin the fit (convergence page, "which seriations should stand").  Only
+    # read when seriate_tau is set
     seriate_accept: str = "score"
     # bookkeeping
     log_every: int = 100
@@ -272,7 +273,7 @@ CENTRINGS = ("scalar", "component")
 FILTER_NORMS = ("free", "unit")
 TAU_CLOCKS = ("lr", "steps")
 MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
-SERIATE_ACCEPTS = ("score", "objective")
+SERIATE_ACCEPTS = ("score", "alignment")
 
 #: Named recipes: settings of the options that change the method (not its size).
 #: ``"faithful"`` is the authors' method; ``"symlens"`` is the best recipe the convergence

@@ -208,37 +208,40 @@ class Trainer:
 
     def seriate(self, step: int, optimizer=None) -> dict:
         """One seriation of the chain (``seriate_tau``; :func:`~symlens.seriation.seriate_model`)
-        after step ``step``, recorded in :attr:`seriations` with eq. 13's total at the step's τ
-        on the seriation samples before and, when the chain changed, after it (the
-        estimators as they are; no random stream is drawn, so a fit whose chain is left
-        alone is the fit without seriation).  ``optimizer``: what holds Adam's moments of
-        A and ψ (default this run's model optimiser)."""
+        after step ``step``, recorded in :attr:`seriations` with eq. 13's terms at the step's
+        τ on the seriation samples before and, when the chain changed, after it
+        (:meth:`terms_now`; no random stream is drawn, so a fit whose chain is left alone is
+        the fit without seriation).  With ``seriate_accept="alignment"`` a new chain whose
+        alignment term is not lower than the old one's is undone (generator, filter and
+        their Adam moments restored).  ``optimizer``: what holds Adam's moments of A and ψ
+        (default this run's model optimiser)."""
         if self._seriation_data is None:
             raise RuntimeError("seriate_tau needs the training data: train through fit()")
         optimizer = self.opt_model if optimizer is None else optimizer
-        before = self.objective_now(step)
+        before = self.terms_now(step)
         kept = _snapshot_of(self.model, optimizer)
         rec = seriate_model(self.model, self._seriation_data, optimizer)
-        rec = {"step": self.step, "tau": training_time(self.config, step), **rec, "objective_before": before}
+        rec = {"step": self.step, "tau": training_time(self.config, step), **rec, "terms_before": before}
         if rec["changed"]:
-            rec["objective_after"] = self.objective_now(step)
-            if self.config.seriate_accept == "objective" and not rec["objective_after"] < before:
+            rec["terms_after"] = after = self.terms_now(step)
+            if self.config.seriate_accept == "alignment" and not after["alignment"] < before["alignment"]:
                 _restore(kept)
                 rec["changed"], rec["undone"] = False, True
         self.seriations.append(rec)
         return rec
 
     @torch.no_grad()
-    def objective_now(self, step: int, batches: int = 4) -> float:
-        """Eq. 13's total at τ(step) without filter noise, the mean over up to ``batches``
-        batches of the seriation samples (no random stream drawn, nothing trained)."""
+    def terms_now(self, step: int, batches: int = 4) -> dict[str, float]:
+        """Eq. 13's terms at τ(step) without filter noise, each the mean over up to
+        ``batches`` batches of the seriation samples, with the estimators as they are (the
+        alignment term does not use them).  No random stream is drawn, nothing trained."""
         X = self._seriation_data
         B = self.config.batch_size
         n = max(1, min(batches, X.shape[0] // B))
         tau = torch.tensor(training_time(self.config, step), dtype=torch.float64, device=self.device)
         zero = torch.zeros(self.dim, device=self.device)
-        totals = [ModelLoss(*self.system(X[i * B:(i + 1) * B], zero, zero, tau)[0]).total for i in range(n)]
-        return float(torch.stack(totals).mean())
+        runs = [ModelLoss(*self.system(X[i * B:(i + 1) * B], zero, zero, tau)[0]).as_floats() for i in range(n)]
+        return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
 
     # ------------------------------------------------------------------ data feed
     def _batch_indices(self, n: int, step: int) -> np.ndarray:
@@ -455,7 +458,7 @@ SERIATION_SAMPLES = 8192
 
 def _snapshot_of(model, optimizer) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """(live tensor, copy) for the generator, the filter and their Adam moments: all a
-    seriation touches (``seriate_accept="objective"`` puts them back)."""
+    seriation touches (``seriate_accept="alignment"`` puts them back)."""
     live = [model.generator.A, model.filter.psi]
     for p in list(live):
         live += [v for v in optimizer.state.get(p, {}).values() if torch.is_tensor(v) and v.dim() > 0]

@@ -176,8 +176,8 @@ def test_trainer_seriates_at_the_chosen_time():
     tr.fit(X, progress=False, stop_at=2)  # step 2 of 4 reaches τ = 0.5
     (rec,) = tr.seriations
     assert rec["step"] == 2 and rec["tau"] == pytest.approx(0.5) and rec["changed"]
-    # the mended chain scores better by the method's own objective
-    assert rec["objective_after"] < rec["objective_before"]
+    # the mended chain is more equivariant by the method's own alignment term
+    assert rec["terms_after"]["alignment"] < rec["terms_before"]["alignment"]
     G = tr.current_generator()
     assert generator_cosine_similarity(G, true_generator(Q)) > 0.99
     # the filter moved to the middle of the new chain
@@ -187,7 +187,7 @@ def test_trainer_seriates_at_the_chosen_time():
 
 
 def test_a_seriation_that_changes_nothing_leaves_the_fit_as_it_was_without():
-    # the record's objective is computed without drawing from any random stream
+    # the record's terms are computed without drawing from any random stream
     Q = _basis()
     _, A_true = chain_generator(Q.T, P)
     fits = []
@@ -198,14 +198,14 @@ def test_a_seriation_that_changes_nothing_leaves_the_fit_as_it_was_without():
             tr.model.filter.psi.copy_(torch.from_numpy(Q[:, (N - 1) // 2]).float())
         fits.append(tr.fit(torch.from_numpy(_bumps(Q)).float(), progress=False))
     (rec,) = fits[0].seriations
-    assert not rec["changed"] and np.isfinite(rec["objective_before"]) and "objective_after" not in rec
+    assert not rec["changed"] and np.isfinite(rec["terms_before"]["total"]) and "terms_after" not in rec
     for (k, a), (_, b) in zip(fits[0].system.named_parameters(), fits[1].system.named_parameters()):
         assert torch.equal(a, b), k
 
 
-def test_a_seriation_the_objective_rejects_is_undone():
+def test_a_seriation_the_alignment_rejects_is_undone():
     tr, Q = _walled_trainer((0.5,))
-    tr = Trainer(replace(tr.config, seriate_accept="objective"), N, seed=0)
+    tr = Trainer(replace(tr.config, seriate_accept="alignment"), N, seed=0)
     walled = list(range(5)) + list(range(10, 4, -1)) + list(range(11, N))
     _, A = chain_generator(Q.T[walled], P)
     X = torch.from_numpy(_bumps(Q)).float()
@@ -215,15 +215,15 @@ def test_a_seriation_the_objective_rejects_is_undone():
     tr.fit(X, progress=False, stop_at=1)  # Adam now holds moments for A and psi
     before = {k: v.detach().clone() for k, v in tr.model.named_parameters()}
     moments = {k: {n: m.clone() for n, m in tr.opt_model.state[v].items()} for k, v in tr.model.named_parameters()}
-    scores = iter([1.0, 2.0])  # the objective says the new chain is worse
-    tr.objective_now = lambda step: next(scores)
+    scores = iter([-0.5, -0.4])  # the alignment says the new chain is worse
+    tr.terms_now = lambda step: {"alignment": next(scores)}
     rec = tr.seriate(1)
-    assert rec["undone"] and not rec["changed"] and rec["objective_after"] == 2.0
+    assert rec["undone"] and not rec["changed"] and rec["terms_after"]["alignment"] == -0.4
     for k, v in tr.model.named_parameters():
         assert torch.equal(v, before[k]), k
         for n, m in tr.opt_model.state[v].items():
             assert torch.equal(m, moments[k][n]), (k, n)
-    scores = iter([2.0, 1.0])  # and when it says better, the new chain stands
+    scores = iter([-0.4, -0.5])  # and when it says better, the new chain stands
     rec = tr.seriate(1)
     assert rec["changed"] and "undone" not in rec
     assert generator_cosine_similarity(tr.current_generator(), true_generator(Q)) > 0.99
@@ -262,7 +262,7 @@ def test_stacked_fits_seriate_each_run_as_it_would_alone():
     assert generator_cosine_similarity(bt.trainers[0].current_generator(), true_generator(Q)) > 0.99
     for b, a in zip(bt.trainers, alone):
         keys = ("step", "tau", "changed", "order", "filter_moved")
-        assert b.seriations[0]["objective_before"] == pytest.approx(a.seriations[0]["objective_before"], abs=1e-4)
+        assert b.seriations[0]["terms_before"] == pytest.approx(a.seriations[0]["terms_before"], abs=1e-4)
         assert [[r[k] for k in keys] for r in b.seriations] == [[r[k] for k in keys] for r in a.seriations]
         for (k, pa), (_, pb) in zip(a.system.named_parameters(), b.system.named_parameters()):
             np.testing.assert_allclose(pb.detach().numpy(), pa.detach().numpy(), atol=1e-4, err_msg=k)
