@@ -254,3 +254,55 @@ def test_seriation_offline_repairs_a_hand_built_walled_run(tmp_path):
     assert float(row[4]) < 0.7 and float(row[5]) > 0.99  # cos before, after one seriation
     assert float(row[2]) >= float(row[3]) - 1e-9  # the true order is the data's best path
     assert row[6].split()[:12] == [str(p) for p in walled[:12]]  # the lift visits the walled order
+
+
+def test_wall_history_studies_only_unseriated_runs_on_their_own_clock(tmp_path):
+    # five hand-made saved runs with the same N = 33 snapshots (Q = I): a plain faithful fit,
+    # a seriated one (seriate_tau), one on a warped clock (tau_dwell), one cut short and one
+    # at N = 7; only the plain fit is studied, and the summary counts what was left out
+    import importlib.util
+
+    from symlens.config import get_profile
+
+    def field_generator(o):
+        # G = I + skew part whose orientation field H[j+1, j] - H[j, j+1] is o
+        G = np.eye(len(o) + 1)
+        j = np.arange(len(o))
+        G[j + 1, j] += np.asarray(o) / 2
+        G[j, j + 1] -= np.asarray(o) / 2
+        return G
+
+    def save(name, N=33, cut=False, **overrides):
+        cfg = get_profile("cpu", **overrides)
+        steps = np.linspace(0, cfg.epochs * cfg.steps_per_epoch, 16).astype(int)
+        if cut:
+            steps = steps[:-1]
+        walled = np.where(np.arange(N - 1) // ((N - 1) // 3) == 1, -0.5, 0.5)  # + | - | +: two walls
+        fields = [np.zeros(N - 1)] + [walled] * (len(steps) - 2) + [np.ones(N - 1)]  # none left at the end
+        psi = np.zeros((N, N))
+        psi[:, N // 2] = 1.0
+        d = tmp_path / "runs" / name / "gaussian-translation" / "seed0"
+        d.mkdir(parents=True)
+        np.savez(d / "arrays.npz", snapshot_generator=np.stack([field_generator(o) for o in fields]),
+                 snapshot_step=steps, snapshot_group_convolution=np.stack([psi] * len(steps)), transform=np.eye(N))
+        d.joinpath("metrics.json").write_text(json.dumps({
+            "config": json.loads(json.dumps(cfg.to_dict())), "metrics": {"cosine_similarity": 0.5},
+            "provenance": {"dataset": "gaussian-translation", "seed": 0}}))
+
+    save("plain")
+    save("seriated", seriate_tau=(0.8,))
+    save("warped", tau_dwell=3.0)
+    save("cut", cut=True)
+    save("small", N=7)
+    spec = importlib.util.spec_from_file_location("wall_history", repo_root() / "benchmarks" / "wall_history.py")
+    wh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(wh)
+    wh.main(["--roots", str(tmp_path / "runs"), "--out", str(tmp_path / "out")])
+    rows = (tmp_path / "out" / "runs.csv").read_text().splitlines()
+    assert len(rows) == 2 and "/plain/" in rows[1]
+    text = (tmp_path / "out" / "summary.md").read_text()
+    assert text.startswith("1 finished N = 33 runs with snapshots (faithful 1, recipe 0)")
+    assert "left out: 1 on a warped τ clock" in text and "and 1 seriated" in text
+    # the plain run's two walls last until the last snapshot, where they are gone
+    assert "Runs with walls at τ ≈ 0.6 that end without: 1 of 1" in text
+    assert "the walls fall in 0 of 1 runs and rise in 0" in text
