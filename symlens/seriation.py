@@ -206,21 +206,23 @@ def chain_generator(U, padding: int) -> tuple[np.ndarray, np.ndarray]:
 MIN_GAIN = 0.01
 
 
-def seriate(G_big, psi, X, padding: int, min_gain: float = MIN_GAIN) -> dict:
+def seriate(G_big, psi, X, padding: int, min_gain: float = MIN_GAIN, max_gain: float | None = None) -> dict:
     """One seriation of a generator's chain (module docstring, steps 1-4).
 
     G_big: (M, M) padded generator; psi: (N,) filter; X: (n, N) data in the observed basis.
-    The chain is replaced only if the best order scores at least ``min_gain`` (relative)
-    above the current one.  Returns ``{"order": list, "changed": whether the chain is
-    replaced, "score_before", "score_after"}`` (path scores of :func:`path_score`, nats),
-    plus ``"G"`` (M, M) and ``"A"`` (M, M) skew with exp(A) = G when it is replaced.
+    The chain is replaced only if the best order scores at least ``min_gain`` and (unless
+    None) at most ``max_gain`` (relative) above the current one.  Returns ``{"order": list,
+    "changed": whether the chain is replaced, "score_before", "score_after"}`` (path scores
+    of :func:`path_score`, nats), plus ``"G"`` (M, M) and ``"A"`` (M, M) skew with
+    exp(A) = G when it is replaced.
     """
     U = pixel_estimates(lift_rows(G_big, psi, padding))
     # a component the data never move (a dead pixel) has no neighbours to find; a fit must not stop
     W = neighbour_information(np.asarray(X, np.float64) @ U.T, constant="zero")
     order = best_path(W)
     before, after = path_score(W, range(len(order))), path_score(W, order)
-    out = {"order": order, "changed": after > (1.0 + min_gain) * before,
+    within = max_gain is None or after <= (1.0 + max_gain) * before
+    out = {"order": order, "changed": after > (1.0 + min_gain) * before and within,
            "score_before": before, "score_after": after}
     if out["changed"]:
         out["G"], out["A"] = chain_generator(U[order], padding)
@@ -228,19 +230,20 @@ def seriate(G_big, psi, X, padding: int, min_gain: float = MIN_GAIN) -> dict:
 
 
 @torch.no_grad()
-def seriate_model(model, X, optimizer=None) -> dict:
+def seriate_model(model, X, optimizer=None, max_gain: float | None = None) -> dict:
     """Seriate a :class:`~symlens.group_conv.GroupConvolution` in place (when the order
     gains enough, :func:`seriate`; otherwise nothing changes).
 
     Sets the generator's parameter to the new chain's logarithm, moves the filter to the
     middle of the new chain (:func:`~symlens.recentre.recentre_filter`), and clears Adam's
     first moment of both (their old directions belong to the old chain; the second moments
-    keep the step sizes).  X: (n, N) tensor or array of training data.  Returns the record
-    of :func:`seriate` without the matrices, plus the filter's shift ``"filter_moved"``.
+    keep the step sizes).  X: (n, N) tensor or array of training data; ``max_gain`` as in
+    :func:`seriate`.  Returns the record of :func:`seriate` without the matrices, plus the
+    filter's shift ``"filter_moved"``.
     """
     gen, psi = model.generator, model.filter.psi
     X = X.detach().cpu().numpy() if torch.is_tensor(X) else np.asarray(X)
-    out = seriate(gen.big().cpu().numpy(), psi.detach().cpu().numpy(), X, gen.padding)
+    out = seriate(gen.big().cpu().numpy(), psi.detach().cpu().numpy(), X, gen.padding, max_gain=max_gain)
     if not out["changed"]:
         out["filter_moved"] = 0
         return out

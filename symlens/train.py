@@ -207,26 +207,21 @@ class Trainer:
         return terms, est
 
     def seriate(self, step: int, optimizer=None) -> dict:
-        """One seriation of the chain (``seriate_tau``; :func:`~symlens.seriation.seriate_model`)
-        after step ``step``, recorded in :attr:`seriations` with eq. 13's terms at the step's
-        τ on the seriation samples before and, when the chain changed, after it
-        (:meth:`terms_now`; no random stream is drawn, so a fit whose chain is left alone is
-        the fit without seriation).  With ``seriate_accept="alignment"`` a new chain whose
-        alignment term is not lower than the old one's is undone (generator, filter and
-        their Adam moments restored).  ``optimizer``: what holds Adam's moments of A and ψ
-        (default this run's model optimiser)."""
+        """One seriation of the chain (``seriate_tau``; :func:`~symlens.seriation.seriate_model`
+        with the config's ``seriate_max_gain``) after step ``step``, recorded in
+        :attr:`seriations` with eq. 13's terms at the step's τ on the seriation samples
+        before and, when the chain changed, after it (:meth:`terms_now`; no random stream is
+        drawn, so a fit whose chain is left alone is the fit without seriation).
+        ``optimizer``: what holds Adam's moments of A and ψ (default this run's model
+        optimiser)."""
         if self._seriation_data is None:
             raise RuntimeError("seriate_tau needs the training data: train through fit()")
-        optimizer = self.opt_model if optimizer is None else optimizer
         before = self.terms_now(step)
-        kept = _snapshot_of(self.model, optimizer)
-        rec = seriate_model(self.model, self._seriation_data, optimizer)
+        rec = seriate_model(self.model, self._seriation_data, self.opt_model if optimizer is None else optimizer,
+                            max_gain=self.config.seriate_max_gain)
         rec = {"step": self.step, "tau": training_time(self.config, step), **rec, "terms_before": before}
         if rec["changed"]:
-            rec["terms_after"] = after = self.terms_now(step)
-            if self.config.seriate_accept == "alignment" and not after["alignment"] < before["alignment"]:
-                _restore(kept)
-                rec["changed"], rec["undone"] = False, True
+            rec["terms_after"] = self.terms_now(step)
         self.seriations.append(rec)
         return rec
 
@@ -454,21 +449,6 @@ def kick_generator(A: torch.Tensor, cfg: LensConfig, step: int, rng: torch.Gener
 
 #: training samples the seriation scores neighbours on (the first ones of the fixed training set)
 SERIATION_SAMPLES = 8192
-
-
-def _snapshot_of(model, optimizer) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """(live tensor, copy) for the generator, the filter and their Adam moments: all a
-    seriation touches (``seriate_accept="alignment"`` puts them back)."""
-    live = [model.generator.A, model.filter.psi]
-    for p in list(live):
-        live += [v for v in optimizer.state.get(p, {}).values() if torch.is_tensor(v) and v.dim() > 0]
-    return [(t, t.detach().clone()) for t in live]
-
-
-@torch.no_grad()
-def _restore(snapshot) -> None:
-    for live, copy in snapshot:
-        live.copy_(copy)
 
 
 def seriation_due(cfg: LensConfig, step: int) -> bool:

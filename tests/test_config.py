@@ -149,6 +149,9 @@ def test_the_symlens_recipe_scales_the_estimator_rate_and_the_faithful_one_does_
     assert get_profile("cpu", recipe="faithful").estimator_lr_scale == 1.0 == cpu.estimator_lr_scale
     rec = get_profile("cpu", recipe="symlens")
     assert rec.estimator_lr_scale == 4.0 and rec.estimator_lr == cpu.estimator_lr  # the profile's knob is kept
+    # one seriation at τ = 0.8, held back when the new order gains more than 10 %; none in the faithful method
+    assert (rec.seriate_tau, rec.seriate_max_gain) == ((0.8,), 0.1)
+    assert (cpu.seriate_tau, cpu.seriate_max_gain) == ((), None)
     with pytest.raises(ValueError, match="estimator_lr_scale"):
         get_profile("cpu", estimator_lr_scale=0.0)
 
