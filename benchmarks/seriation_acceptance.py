@@ -35,6 +35,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from seriation_offline import emit  # noqa: E402
 
 from symlens.io import git_sha  # noqa: E402
 
@@ -144,11 +147,7 @@ def main() -> None:
     rows = score(fits, base)
     if not rows:
         raise SystemExit("no seriated fit with a seriation record and a baseline of the same dataset, seed and N")
-    text = table(rows)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text)
-    print(text)
+    emit(table(rows), args.out)
 
 
 if __name__ == "__main__":

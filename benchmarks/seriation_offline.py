@@ -92,10 +92,14 @@ def main() -> None:
     dirs = sorted(d for d in Path(args.runs).glob("*/seed*") if (d / "arrays.npz").exists())
     if not dirs:
         raise SystemExit(f"no saved runs (<dataset>/seed<k>/arrays.npz) under {args.runs}")
-    text = table([one_run(d) for d in dirs])
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text)
+    emit(table([one_run(d) for d in dirs]), args.out)
+
+
+def emit(text: str, out=None) -> None:
+    """Print a table, and write it to ``out`` (a markdown file) when given."""
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text)
     print(text)
 
 

@@ -306,3 +306,31 @@ def test_wall_history_studies_only_unseriated_runs_on_their_own_clock(tmp_path):
     # the plain run's two walls last until the last snapshot, where they are gone
     assert "Runs with walls at τ ≈ 0.6 that end without: 1 of 1" in text
     assert "the walls fall in 0 of 1 runs and rise in 0" in text
+
+
+def test_seriation_acceptance_scores_each_rule_by_its_definition():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("seriation_acceptance",
+                                                  repo_root() / "benchmarks" / "seriation_acceptance.py")
+    sa = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sa)
+
+    def fit(cos, gain, d_total, d_unif, changed=True):
+        rec = {"step": 20, "changed": changed, "score_before": 10.0, "score_after": 10.0 * (1 + gain),
+               "terms_before": {"total": -3.0, "alignment": -0.9, "uniformity": 0.2}}
+        if changed:
+            rec["terms_after"] = {"total": -3.0 + d_total, "alignment": -0.8, "uniformity": 0.2 + d_unif}
+        return {"cos": cos, "seriations": [rec], "curve": ([10, 20, 30], [0.4, 0.5, 0.6])}
+
+    fits = {("a", 0, 21): fit(0.90, 0.05, +1.0, -0.01),   # small gain, total up, uniformity down
+            ("a", 1, 21): fit(0.30, 0.50, -1.0, +0.01),   # large gain, total down, uniformity up
+            ("a", 2, 21): fit(0.70, 0.001, 0, 0, changed=False)}
+    base = {("a", 0, 21): {"cos": 0.6}, ("a", 1, 21): {"cos": 0.8}, ("a", 2, 21): {"cos": 0.7}}
+    rows = {r["seed"]: r for r in sa.score(fits, base)}
+    assert [rows[0][k] for k in sa.RULES] == [0.90, 0.6, 0.6, 0.90, 0.90]  # score, total, alignment, uniformity, gain
+    assert [rows[1][k] for k in sa.RULES] == [0.30, 0.30, 0.8, 0.8, 0.8]
+    assert all(rows[2][k] == 0.70 for k in sa.RULES)  # nothing changed: every rule is the same fit
+    assert rows[0]["at_once"] == (0.4, 0.6) and rows[2]["at_once"] is None
+    text = sa.table(list(rows.values()))
+    assert "| 21 | 3 | 0.700 (0 ≥ 0.95) | 0.633 (0 ≥ 0.95) |" in text
