@@ -31,8 +31,8 @@ from .losses import ModelLoss
 from .optim import model_optimizer
 from .generator import skew
 from .recentre import recentre_filter
-from .train import (SERIATION_SAMPLES, Trainer, kick_generator, recentre_due, resolve_device, scheduled,
-                    seriation_due, step_clock, update)
+from .train import (Trainer, kick_generator, recentre_due, resolve_device, scheduled, seriation_due,
+                    seriation_samples, step_clock, update)
 
 __all__ = ["BatchedTrainer"]
 
@@ -167,7 +167,7 @@ class BatchedTrainer:
             raise ValueError(f"{n} samples is fewer than one batch of {cfg.batch_size}")
         self._template.conditional.check_batch(cfg.batch_size)
         if cfg.seriate_tau:
-            self._seriation_data = X[:, :SERIATION_SAMPLES]
+            self._seriation_data = X[:, :seriation_samples(cfg)]
         truths = [None] * M if true_generators is None else list(true_generators)
         if len(truths) != M:
             raise ValueError(f"got {len(truths)} true generators for {M} runs")

@@ -100,7 +100,8 @@ def neighbour_information(Y, constant: str = "raise") -> np.ndarray:
         raise ValueError(f"components {np.flatnonzero(flat).tolist()} are constant: no correlation")
     live = np.flatnonzero(~flat)
     rho = np.zeros((Y.shape[1], Y.shape[1]))
-    rho[np.ix_(live, live)] = np.corrcoef(Y[:, live], rowvar=False).reshape(len(live), len(live))
+    if live.size:
+        rho[np.ix_(live, live)] = np.corrcoef(Y[:, live], rowvar=False).reshape(len(live), len(live))
     W = -0.5 * np.log1p(-np.minimum(rho**2, 1.0 - 1e-9))
     np.fill_diagonal(W, 0.0)
     return W

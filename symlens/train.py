@@ -228,11 +228,12 @@ class Trainer:
     @torch.no_grad()
     def terms_now(self, step: int, batches: int = 4) -> dict[str, float]:
         """Eq. 13's terms at τ(step) without filter noise, each the mean over up to
-        ``batches`` batches of the seriation samples, with the estimators as they are (the
-        alignment term does not use them).  No random stream is drawn, nothing trained."""
+        ``batches`` whole batches of the seriation samples (there is at least one:
+        :func:`seriation_samples`), with the estimators as they are.  No random stream is
+        drawn, nothing trained."""
         X = self._seriation_data
         B = self.config.batch_size
-        n = max(1, min(batches, X.shape[0] // B))
+        n = min(batches, X.shape[0] // B)
         tau = torch.tensor(training_time(self.config, step), dtype=torch.float64, device=self.device)
         zero = torch.zeros(self.dim, device=self.device)
         runs = [ModelLoss(*self.system(X[i * B:(i + 1) * B], zero, zero, tau)[0]).as_floats() for i in range(n)]
@@ -322,7 +323,7 @@ class Trainer:
             raise ValueError(f"{n} samples is fewer than one batch of {cfg.batch_size}")
         self.conditional.check_batch(cfg.batch_size)
         if cfg.seriate_tau:
-            self._seriation_data = X[:SERIATION_SAMPLES]
+            self._seriation_data = X[:seriation_samples(cfg)]
         if self.step == 0 and cfg.snapshot_every:
             self._snapshot()
         bar = tqdm(total=total, initial=self.step, disable=not progress, desc="symlens", dynamic_ncols=True)
@@ -449,6 +450,13 @@ def kick_generator(A: torch.Tensor, cfg: LensConfig, step: int, rng: torch.Gener
 
 #: training samples the seriation scores neighbours on (the first ones of the fixed training set)
 SERIATION_SAMPLES = 8192
+
+
+def seriation_samples(cfg: LensConfig) -> int:
+    """How many of the first training samples a seriation reads: SERIATION_SAMPLES, or one
+    whole batch where a batch is larger (the paper's 16 500), so :meth:`Trainer.terms_now`
+    always has a batch the conditional estimator can split."""
+    return max(SERIATION_SAMPLES, cfg.batch_size)
 
 
 def seriation_due(cfg: LensConfig, step: int) -> bool:

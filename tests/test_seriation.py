@@ -96,6 +96,20 @@ def test_neighbour_information_is_the_gaussian_mutual_information():
     dead = neighbour_information(np.c_[Y, np.ones(len(Y))], constant="zero")
     np.testing.assert_array_equal(dead[3], 0.0)
     np.testing.assert_allclose(dead[:3, :3], W)
+    np.testing.assert_array_equal(neighbour_information(np.ones((5, 3)), constant="zero"), 0.0)
+
+
+def test_seriation_reads_at_least_one_whole_batch(monkeypatch):
+    # fewer seriation samples than a batch (the paper profile: 8 192 against 16 500): the
+    # record's terms still come from a batch the conditional estimator can split
+    import symlens.train as train
+
+    monkeypatch.setattr(train, "SERIATION_SAMPLES", 2 * N + 1)
+    tr, Q = _walled_trainer((0.5,))
+    tr.fit(torch.from_numpy(_bumps(Q)).float(), progress=False)
+    assert tr._seriation_data.shape[0] == tr.config.batch_size == 4 * N
+    (rec,) = tr.seriations
+    assert np.isfinite(rec["terms_before"]["total"])
 
 
 def test_seriate_survives_a_dead_pixel():
