@@ -3,8 +3,9 @@
     python benchmarks/seriation_acceptance.py \
         --lab results/lab/seriation-check/runs.jsonl --lab-setting ser08 \
         --lab-baseline results/lab/seriation/runs.jsonl --lab-baseline-setting est4 \
-        --runs results/cpu/time_to_accuracy/gaussian-permuted-n7/per-dim-ser08 \
+        --runs results/cpu/time_to_accuracy/gaussian-permuted-n7/per-dim-ser08 results/cpu/seriation \
         --baseline results/cpu/time_to_accuracy/gaussian-permuted-n7/per-dim \
+                   results/cpu/recipe-before-seriation \
         --out results/lab/seriation-check/acceptance.md
 
 Every fit here was trained with one seriation (``seriate_tau``) whose record holds the

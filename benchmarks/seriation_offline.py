@@ -1,7 +1,7 @@
 """Seriation of saved fits, offline: does the data's neighbour information know the pixel
 order, and what does one seriation do to a finished fit?  (No training.)
 
-    python benchmarks/seriation_offline.py --runs results/cpu/03_accuracy/runs-symlens \
+    python benchmarks/seriation_offline.py --runs results/cpu/recipe-before-seriation \
         --out results/cpu/seriation/offline.md
 
 For every saved run ``<runs>/<dataset>/seed<k>`` (``arrays.npz`` with the padded generator,

@@ -334,3 +334,16 @@ def test_seriation_acceptance_scores_each_rule_by_its_definition():
     assert rows[0]["at_once"] == (0.4, 0.6) and rows[2]["at_once"] is None
     text = sa.table(list(rows.values()))
     assert "| 21 | 3 | 0.700 (0 ≥ 0.95) | 0.633 (0 ≥ 0.95) |" in text
+
+
+def test_neighbour_correlation_on_constructed_columns():
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from neighbour_correlation import lag_correlations
+
+    x = np.random.default_rng(0).standard_normal(500)
+    same = np.stack([x, x, x], axis=1)  # every pair perfectly correlated
+    alternating = np.stack([x, -x, x], axis=1)  # neighbours anti-, next-neighbours correlated
+    np.testing.assert_allclose(lag_correlations(same, 2), [1.0, 1.0])
+    np.testing.assert_allclose(lag_correlations(alternating, 2), [-1.0, 1.0])
+    with pytest.raises(ValueError, match="max_lag"):
+        lag_correlations(same, 3)
