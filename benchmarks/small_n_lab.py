@@ -100,10 +100,11 @@ def made_up_signals(kind: str, n: int, dim: int, rng: np.random.Generator, noise
     return (S + noise_std * rng.standard_normal(S.shape)).astype(np.float32)
 
 
-def lab_dataset(name: str, n_samples: int, dim: int, seed: int):
+def lab_dataset(name: str, n_samples: int, dim: int, seed: int, **data):
     """A named dataset at dimension ``dim``, or ``<signal>-haar[k]``: the signal behind a
     Haar-random orthogonal basis drawn with seed k (default 0).  ``<signal>`` may also be one
-    of :data:`MADE_UP_SIGNALS`."""
+    of :data:`MADE_UP_SIGNALS`.  ``data``: :class:`symlens.data.DataConfig` overrides of the
+    signal model (e.g. ``legendre_degrees``; not for the made-up families)."""
     from dataclasses import replace
 
     from symlens.analysis import random_orthogonal
@@ -114,12 +115,14 @@ def lab_dataset(name: str, n_samples: int, dim: int, seed: int):
         q_seed = int(kind[4:] or 0)
         Q = random_orthogonal(dim, seed=10_000 + q_seed)
         if signal in MADE_UP_SIGNALS:
+            if data:
+                raise ValueError(f"data overrides {sorted(data)} do not apply to the made-up family {signal!r}")
             # the ground truth (Q, its conjugated shift) from a named dataset, new signals behind Q
             base = make_dataset("gaussian-translation", 64, dim=dim, seed=seed, transform=Q)
             S = made_up_signals(signal, n_samples, dim, np.random.default_rng([seed, 7]))
             return replace(base, name=name, signals=S, X=(S @ Q.T).astype(np.float32))
-        return make_dataset(f"{signal}-translation", n_samples, dim=dim, seed=seed, transform=Q)
-    return make_dataset(name, n_samples, dim=dim, seed=seed)
+        return make_dataset(f"{signal}-translation", n_samples, dim=dim, seed=seed, transform=Q, **data)
+    return make_dataset(name, n_samples, dim=dim, seed=seed, **data)
 
 
 def code_version() -> dict:
@@ -158,7 +161,7 @@ def fit_one(job: dict) -> dict:
     sizes = dict(batch_size=job["slot"] * N, hidden=job["hidden_factor"] * N, epochs=job["epochs"],
                  steps_per_epoch=job["steps_per_epoch"], log_every=job["log_every"], snapshot_every=0)
     cfg = get_profile(job["profile"], **{**sizes, **job["overrides"]})
-    data = lab_dataset(job["dataset"], cfg.training_samples, N, job["data_seed"])
+    data = lab_dataset(job["dataset"], cfg.training_samples, N, job["data_seed"], **job["data"])
     lens = SymmetryLens(cfg, seed=job["seed"], device="cpu", progress=False)
     t0 = time.perf_counter()
     lens.fit(data.X, true_generator=data.generator)
@@ -169,6 +172,7 @@ def fit_one(job: dict) -> dict:
     return {
         **{k: job[k] for k in ("study", "setting", "dataset", "seed", "data_seed", "dim")},
         "overrides": job["overrides"],
+        **({"data": job["data"]} if job["data"] else {}),
         "cos": generator_cosine_similarity(G, data.generator),
         "best_cos": max(h["cosine_similarity"] for h in hist),
         **{f"census_{k}": v for k, v in census.items()},
@@ -184,7 +188,7 @@ def fit_one(job: dict) -> dict:
         "filter_peak": filter_peak_fraction(lens.filter_, data.transform)["peak_index"] - (N - 1) // 2,
         "generator": np.round(G, 5).tolist(),
         "generator_full": np.round(lens.generator_full_, 6).tolist(),
-        "held_out_total": held_out_total(lens, lab_dataset(job["dataset"], 4 * cfg.batch_size, N, 1_000_003 + job["data_seed"])),
+        "held_out_total": held_out_total(lens, lab_dataset(job["dataset"], 4 * cfg.batch_size, N, 1_000_003 + job["data_seed"], **job["data"])),
         "filter": np.round(lens.filter_, 5).tolist(),
         "seriations": lens.trainer_.seriations,  # seriate_tau: when, whether it changed the chain, scores
         "steps": lens.n_steps_,
@@ -295,6 +299,10 @@ def main(argv=None) -> None:
     p.add_argument("--data-seed", type=int, default=None,
                    help="draw every fit's data with this seed instead of the fit's own seed (--seeds then "
                         "seeds the initialisation, noise and batch order only)")
+    p.add_argument("--data", type=lambda text: parse_setting("data:" + text)[1], default={},
+                   help="signal-model overrides for every dataset, key=value,... (DataConfig fields, "
+                        "e.g. legendre_degrees=[[1,1]]); name the settings apart, since tables group fits "
+                        "by setting")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default=str(REPO / "results" / "lab"))
     p.add_argument("--title", default=None)
@@ -305,7 +313,9 @@ def main(argv=None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     runs_path = out / "runs.jsonl"
     rows = read_runs(runs_path) if runs_path.exists() else []
-    done = {(r["setting"], r["dataset"], r["seed"], r.get("data_seed", r["seed"]), r["dim"], r["steps"]) for r in rows}
+    done = {(r["setting"], r["dataset"], r["seed"], r.get("data_seed", r["seed"]), r["dim"], r["steps"],
+             json.dumps(r.get("data", {}), sort_keys=True)) for r in rows}
+    data = args.data
     code = code_version()
     jobs = []
     for N in args.dim:
@@ -314,10 +324,10 @@ def main(argv=None) -> None:
                 for seed in args.seeds:
                     steps = args.epochs * args.steps_per_epoch
                     data_seed = seed if args.data_seed is None else args.data_seed
-                    if (name, d, seed, data_seed, N, steps) in done:
+                    if (name, d, seed, data_seed, N, steps, json.dumps(data, sort_keys=True)) in done:
                         continue
                     jobs.append(dict(study=args.study, setting=name, overrides=ov, dataset=d, seed=seed,
-                                     data_seed=data_seed, dim=N,
+                                     data_seed=data_seed, dim=N, data=data,
                                      profile=args.profile, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
                                      slot=args.slot, hidden_factor=args.hidden_factor, log_every=args.log_every,
                                      code=code))

@@ -347,3 +347,14 @@ def test_neighbour_correlation_on_constructed_columns():
     np.testing.assert_allclose(lag_correlations(alternating, 2), [-1.0, 1.0])
     with pytest.raises(ValueError, match="max_lag"):
         lag_correlations(same, 3)
+
+
+def test_lab_dataset_passes_signal_overrides_and_refuses_them_for_made_up_families():
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from small_n_lab import lab_dataset
+
+    d = lab_dataset("legendre-translation", 64, 11, seed=0, legendre_degrees=[[1, 1]])
+    assert d.config.legendre_degrees == ((1, 1),)
+    assert lab_dataset("legendre-haar", 64, 11, seed=0, legendre_degrees=[[1, 1]]).config.legendre_degrees == ((1, 1),)
+    with pytest.raises(ValueError, match="made-up family"):
+        lab_dataset("field-haar", 64, 11, seed=0, legendre_degrees=[[1, 1]])
