@@ -127,6 +127,18 @@ def test_the_recipe_is_shown_beside_the_faithful_runs(bt, tree):
     assert "_generated/recipe_symlens_cpu.png" in ev
 
 
+def test_status_names_the_recipe_beside_the_faithful_verdict(bt, tree):
+    recipe = {**CONFIG, "centring": "component"}
+    for seed, cos in ((0, 0.99), (1, 0.93), (2, 0.97)):
+        _run(tree, f"cpu/03_accuracy/runs-symlens/a/seed{seed}", "a", seed, "cpu", cos, 0.9, 0, config=recipe)
+    by_item = {r["paper item"]: r for r in bt.status_rows(tree)[0]}
+    a, b = by_item["Table 2, a"], by_item["Table 2, b"]
+    # mean of 0.99, 0.93, 0.97 is 0.963, sd 0.031; two of them reach 0.95
+    assert "`symlens` recipe: cos 0.963 ± 0.031, 2 of 3 seeds ≥ 0.95" in a["evidence"]
+    assert a["verdict"] == "reproduced"  # the verdict stays the faithful run's (0.97)
+    assert "recipe" not in b["evidence"]  # no recipe run of b is saved
+
+
 def test_later_notebooks_show_their_best_trained_profile(bt, tree):
     def notebook(profile, name, metrics, figures=()):
         d = tree / "results" / profile / name
