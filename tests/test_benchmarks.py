@@ -381,3 +381,20 @@ def test_lab_partial_whitening_on_constructed_covariances():
         partial_whitening(np.zeros((10, 2)), 0.0)
     with pytest.raises(ValueError, match=">= 0"):
         partial_whitening(Y, -1.0)
+
+
+def test_signal_statistics_on_constructed_signals():
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from signal_statistics import pixel_statistics
+
+    rng = np.random.default_rng(0)
+    # two independent pixels: one Gaussian (kurtosis 3), one sparse spike train (kurtosis 1/p for
+    # a ±1 spike of probability p, minus a small correction for its mean), variances 1 and 1e-4
+    g = rng.standard_normal(200_000)
+    spikes = rng.choice([-1.0, 0.0, 1.0], size=200_000, p=[0.05, 0.9, 0.05])
+    st = pixel_statistics(np.stack([g, 0.01 * spikes], axis=1))
+    assert abs(st["kurtosis"] - (3 + 10) / 2) < 0.2
+    assert abs(st["rho1"]) < 0.01
+    assert st["weak"] == 1  # the spike pixel's variance is 1e-4 of the other's
+    with pytest.raises(ValueError, match="n >= 3"):
+        pixel_statistics(np.zeros((2, 4)))

@@ -1,0 +1,106 @@
+"""Which property of a signal family goes with the laboratory's failures: width, sign, sparsity
+or a weak covariance tail?  Statistics of the signals of each lab arm, in the hidden basis.
+
+    python benchmarks/signal_statistics.py [--dim 21] [--samples 8192]
+        [--out results/lab/legendre_sign/signals.md]
+
+Per family (the signal models of the studies ``legendre_sign``, ``legendre_sparsity`` and
+``whiten_seriation``), raw and partially whitened (``small_n_lab.partial_whitening``, strength 0.1):
+
+- pixel kurtosis: E[z⁴] of each standardised pixel, averaged over pixels (3 for a Gaussian; sparse
+  pixels, mostly near zero with rare large values, score high);
+- ρ d=1: mean correlation of neighbouring pixels;
+- weak directions: how many covariance eigenvalues lie below 1 % of the largest (directions in
+  which the data carry almost no signal, so the loss says little about what G does there);
+- the mean final cos of the laboratory's est4 fits of that family, where they exist.
+
+No training; seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from small_n_lab import code_version, partial_whitening  # noqa: E402
+
+#: (family label, dataset, DataConfig overrides, (study, setting) of its est4 fits at N = 21)
+FAMILIES = (
+    ("Gaussian bumps, Table 1 (σ 0.5–2.5)", "gaussian-translation", {}, ("seriation", "est4")),
+    ("Gaussian bumps, wide (σ 1.7–4.2)", "gaussian-translation", {"scale_range": (1.7, 4.2)},
+     ("legendre_sign", "est4-wide")),
+    ("Legendre bumps, Table 1", "legendre-translation", {}, ("legendre_sign", "est4")),
+    ("Legendre bumps, one sign (degree (1, 1))", "legendre-translation", {"legendre_degrees": ((1, 1),)},
+     ("legendre_sign", "est4-l11")),
+    ("Legendre bumps, five times rarer (p_exist 0.1)", "legendre-translation", {"p_exist": 0.1},
+     ("legendre_sparsity", "est4-sparse")),
+)
+
+
+def pixel_statistics(S) -> dict:
+    """Mean pixel kurtosis, mean neighbour correlation and the number of covariance eigenvalues
+    below 1 % of the largest, of signals S (n, N) in pixel order."""
+    S = np.asarray(S, np.float64)
+    if S.ndim != 2 or S.shape[0] < 3 or S.shape[1] < 2:
+        raise ValueError(f"S must be (n, N) with n >= 3 and N >= 2, got {S.shape}")
+    Sc = S - S.mean(0)
+    z = Sc / Sc.std(0)
+    lam = np.linalg.eigvalsh(Sc.T @ Sc / len(Sc))
+    return {"kurtosis": float(np.mean((z**4).mean(0))),
+            "rho1": float(np.mean(np.diagonal(np.corrcoef(S, rowvar=False), offset=1))),
+            "weak": int(np.sum(lam < 0.01 * lam.max()))}
+
+
+def lab_mean_cos(study: str, setting: str, dim: int, seeds=None) -> tuple[float, int]:
+    """Mean final cos and number of the saved lab fits of (study, setting) at N = dim."""
+    path = REPO / "results" / "lab" / study / "runs.jsonl"
+    if not path.exists():
+        return float("nan"), 0
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    cos = [r["cos"] for r in rows if r["setting"] == setting and r["dim"] == dim
+           and (seeds is None or r["seed"] in seeds)]
+    return (float(np.mean(cos)) if cos else float("nan")), len(cos)
+
+
+def main(argv=None) -> None:
+    from symlens.data import make_dataset
+    from symlens.plotting import markdown_table
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dim", type=int, default=21)
+    p.add_argument("--samples", type=int, default=8192)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--whiten", type=float, default=0.1)
+    p.add_argument("--out", default=str(REPO / "results" / "lab" / "legendre_sign" / "signals.md"))
+    a = p.parse_args(argv)
+    rows = []
+    for label, name, data, (study, setting) in FAMILIES:
+        S = make_dataset(name, a.samples, dim=a.dim, seed=a.seed, **data).signals
+        raw = pixel_statistics(S)
+        white = pixel_statistics(S @ partial_whitening(S, a.whiten).T)
+        cos, n = lab_mean_cos(study, setting, a.dim)
+        rows.append({"signals": label, "pixel kurtosis": raw["kurtosis"], "ρ d=1": raw["rho1"],
+                     "weak directions": raw["weak"], f"kurtosis, whitened {a.whiten}": white["kurtosis"],
+                     f"ρ d=1, whitened": white["rho1"], "weak, whitened": white["weak"],
+                     "est4 mean cos": cos, "fits": n})
+    note = (f"\n{a.samples} samples per family (data seed {a.seed}), N = {a.dim}, signals in the hidden pixel "
+            f"basis. Weak directions: covariance eigenvalues below 1 % of the largest. Whitened: x -> "
+            f"(C + {a.whiten}·mean eig(C)·I)^(-1/2) x. est4 mean cos: the laboratory's fits (N = {a.dim}, "
+            f"3 000 steps) of that family in `results/lab/<study>/runs.jsonl`. Table by "
+            f"`benchmarks/signal_statistics.py` at {code_version()['git']}.\n")
+    text = markdown_table(rows, digits=2) + "\n" + note
+    print(text)
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
