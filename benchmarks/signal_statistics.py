@@ -58,14 +58,13 @@ def pixel_statistics(S) -> dict:
             "weak": int(np.sum(lam < 0.01 * lam.max()))}
 
 
-def lab_mean_cos(study: str, setting: str, dim: int, seeds=None) -> tuple[float, int]:
-    """Mean final cos and number of the saved lab fits of (study, setting) at N = dim."""
+def lab_mean_cos(study: str, setting: str, dataset: str, dim: int) -> tuple[float, int]:
+    """Mean final cos and number of the saved lab fits of (study, setting, dataset) at N = dim."""
     path = REPO / "results" / "lab" / study / "runs.jsonl"
     if not path.exists():
         return float("nan"), 0
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    cos = [r["cos"] for r in rows if r["setting"] == setting and r["dim"] == dim
-           and (seeds is None or r["seed"] in seeds)]
+    cos = [r["cos"] for r in rows if r["setting"] == setting and r["dataset"] == dataset and r["dim"] == dim]
     return (float(np.mean(cos)) if cos else float("nan")), len(cos)
 
 
@@ -85,7 +84,7 @@ def main(argv=None) -> None:
         S = make_dataset(name, a.samples, dim=a.dim, seed=a.seed, **data).signals
         raw = pixel_statistics(S)
         white = pixel_statistics(S @ partial_whitening(S, a.whiten).T)
-        cos, n = lab_mean_cos(study, setting, a.dim)
+        cos, n = lab_mean_cos(study, setting, name, a.dim)
         rows.append({"signals": label, "pixel kurtosis": raw["kurtosis"], "ρ d=1": raw["rho1"],
                      "weak directions": raw["weak"], f"kurtosis, whitened {a.whiten}": white["kurtosis"],
                      f"ρ d=1, whitened": white["rho1"], "weak, whitened": white["weak"],
