@@ -12,7 +12,8 @@ Per family (the signal models of the studies ``legendre_sign``, ``legendre_spars
 - ρ d=1: mean correlation of neighbouring pixels;
 - weak directions: how many covariance eigenvalues lie below 1 % of the largest (directions in
   which the data carry almost no signal, so the loss says little about what G does there);
-- the mean final cos of the laboratory's est4 fits of that family, where they exist.
+- the laboratory's est4 fits of that family, where they exist: mean cos at τ = 0.3 and at the
+  end, and weak links per fit (census ``.``: the chain never resolved there).
 
 No training; seconds.
 """
@@ -58,14 +59,17 @@ def pixel_statistics(S) -> dict:
             "weak": int(np.sum(lam < 0.01 * lam.max()))}
 
 
-def lab_mean_cos(study: str, setting: str, dataset: str, dim: int) -> tuple[float, int]:
-    """Mean final cos and number of the saved lab fits of (study, setting, dataset) at N = dim."""
+def lab_fits(study: str, setting: str, dataset: str, dim: int, tau: float = 0.3) -> dict:
+    """The saved lab fits of (study, setting, dataset) at N = dim: their number, mean final cos,
+    mean cos at the first logged τ >= ``tau`` and mean number of weak links (census ``.``)."""
     path = REPO / "results" / "lab" / study / "runs.jsonl"
-    if not path.exists():
-        return float("nan"), 0
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    cos = [r["cos"] for r in rows if r["setting"] == setting and r["dataset"] == dataset and r["dim"] == dim]
-    return (float(np.mean(cos)) if cos else float("nan")), len(cos)
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    rows = [r for r in rows if r["setting"] == setting and r["dataset"] == dataset and r["dim"] == dim]
+    if not rows:
+        return {"fits": 0, "cos": float("nan"), "cos_tau": float("nan"), "weak_links": float("nan")}
+    early = [r["curve"]["cos"][int(np.searchsorted(r["curve"]["tau"], tau))] for r in rows]
+    return {"fits": len(rows), "cos": float(np.mean([r["cos"] for r in rows])),
+            "cos_tau": float(np.mean(early)), "weak_links": float(np.mean([r["census_weak"] for r in rows]))}
 
 
 def main(argv=None) -> None:
@@ -84,14 +88,15 @@ def main(argv=None) -> None:
         S = make_dataset(name, a.samples, dim=a.dim, seed=a.seed, **data).signals
         raw = pixel_statistics(S)
         white = pixel_statistics(S @ partial_whitening(S, a.whiten).T)
-        cos, n = lab_mean_cos(study, setting, name, a.dim)
+        lab = lab_fits(study, setting, name, a.dim)
         rows.append({"signals": label, "pixel kurtosis": raw["kurtosis"], "ρ d=1": raw["rho1"],
                      "weak directions": raw["weak"], f"kurtosis, whitened {a.whiten}": white["kurtosis"],
                      f"ρ d=1, whitened": white["rho1"], "weak, whitened": white["weak"],
-                     "est4 mean cos": cos, "fits": n})
+                     "est4 cos at τ 0.3": lab["cos_tau"], "est4 mean cos": lab["cos"],
+                     "weak links per fit": lab["weak_links"], "fits": lab["fits"]})
     note = (f"\n{a.samples} samples per family (data seed {a.seed}), N = {a.dim}, signals in the hidden pixel "
-            f"basis. Weak directions: covariance eigenvalues below 1 % of the largest. Whitened: x -> "
-            f"(C + {a.whiten}·mean eig(C)·I)^(-1/2) x. est4 mean cos: the laboratory's fits (N = {a.dim}, "
+            f"basis. Weak directions: covariance eigenvalues below 1 % of the largest (of {a.dim}). Whitened: x -> "
+            f"(C + {a.whiten}·mean eig(C)·I)^(-1/2) x. est4: the laboratory's fits (N = {a.dim}, "
             f"3 000 steps) of that family in `results/lab/<study>/runs.jsonl`. Table by "
             f"`benchmarks/signal_statistics.py` at {code_version()['git']}.\n")
     text = markdown_table(rows, digits=2) + "\n" + note
