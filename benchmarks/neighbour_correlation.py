@@ -23,7 +23,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from small_n_lab import code_version  # noqa: E402
+from small_n_lab import code_version, save_text  # noqa: E402
 
 
 def lag_correlations(S, max_lag: int) -> np.ndarray:
@@ -59,11 +59,7 @@ def main(argv=None) -> None:
             f"(before any permutation or DST), N = {ds.signals.shape[1]}. ρ d: mean Pearson correlation of "
             f"pixels d apart; MI d: -½ log(1 - ρ²) of it. Table by `benchmarks/neighbour_correlation.py` "
             f"at {code_version()['git']}.\n")
-    text = markdown_table(rows) + "\n" + note
-    print(text)
-    out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    save_text(markdown_table(rows) + "\n" + note, a.out)
 
 
 if __name__ == "__main__":

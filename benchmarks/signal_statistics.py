@@ -21,7 +21,6 @@ No training; seconds.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -30,7 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from small_n_lab import code_version, partial_whitening  # noqa: E402
+from small_n_lab import code_version, partial_whitening, read_runs, save_text  # noqa: E402
 
 #: (family label, dataset, DataConfig overrides, (study, setting) of its est4 fits at N = 21)
 FAMILIES = (
@@ -63,7 +62,7 @@ def lab_fits(study: str, setting: str, dataset: str, dim: int, tau: float = 0.3)
     """The saved lab fits of (study, setting, dataset) at N = dim: their number, mean final cos,
     mean cos at the first logged τ >= ``tau`` and mean number of weak links (census ``.``)."""
     path = REPO / "results" / "lab" / study / "runs.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    rows = read_runs(path) if path.exists() else []
     rows = [r for r in rows if r["setting"] == setting and r["dataset"] == dataset and r["dim"] == dim]
     if not rows:
         return {"fits": 0, "cos": float("nan"), "cos_tau": float("nan"), "weak_links": float("nan")}
@@ -99,11 +98,7 @@ def main(argv=None) -> None:
             f"(C + {a.whiten}·mean eig(C)·I)^(-1/2) x. est4: the laboratory's fits (N = {a.dim}, "
             f"3 000 steps) of that family in `results/lab/<study>/runs.jsonl`. Table by "
             f"`benchmarks/signal_statistics.py` at {code_version()['git']}.\n")
-    text = markdown_table(rows, digits=2) + "\n" + note
-    print(text)
-    out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    save_text(markdown_table(rows, digits=2) + "\n" + note, a.out)
 
 
 if __name__ == "__main__":

@@ -169,6 +169,14 @@ def code_version() -> dict:
     return {"git": sha + ("-dirty" if dirty else "")}
 
 
+def save_text(text: str, path) -> None:
+    """Print a generated table and write it to ``path`` (its folder made if need be)."""
+    print(text)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def read_runs(path: Path) -> list[dict]:
     """The fits saved in a study's ``runs.jsonl``, one dict per line."""
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
