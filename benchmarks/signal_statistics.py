@@ -29,6 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from neighbour_correlation import lag_correlations  # noqa: E402
 from small_n_lab import code_version, partial_whitening, read_runs, save_text  # noqa: E402
 
 #: (family label, dataset, DataConfig overrides, (study, setting) of its est4 fits at N = 21)
@@ -54,7 +55,7 @@ def pixel_statistics(S) -> dict:
     z = Sc / Sc.std(0)
     lam = np.linalg.eigvalsh(Sc.T @ Sc / len(Sc))
     return {"kurtosis": float(np.mean((z**4).mean(0))),
-            "rho1": float(np.mean(np.diagonal(np.corrcoef(S, rowvar=False), offset=1))),
+            "rho1": float(lag_correlations(S, 1)[0]),
             "weak": int(np.sum(lam < 0.01 * lam.max()))}
 
 

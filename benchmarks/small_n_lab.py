@@ -149,7 +149,8 @@ def _whitened(data, W):
     """The dataset with x -> W x (then scaled to unit root-mean-square); the generator kept."""
     from dataclasses import replace
 
-    Y = (np.asarray(data.X, np.float64) - np.asarray(data.X, np.float64).mean(0)) @ W.T
+    X = np.asarray(data.X, np.float64)
+    Y = (X - X.mean(0)) @ W.T
     return replace(data, X=(Y / Y.std()).astype(np.float32))
 
 
@@ -198,8 +199,9 @@ def fit_one(job: dict) -> dict:
                  steps_per_epoch=job["steps_per_epoch"], log_every=job["log_every"], snapshot_every=0)
     cfg = get_profile(job["profile"], **{**sizes, **job["overrides"]})
     data = lab_dataset(job["dataset"], cfg.training_samples, N, job["data_seed"], **job["data"])
-    W = partial_whitening(data.X, job["whiten"]) if job.get("whiten") is not None else None
-    if W is not None:
+    W = None
+    if job.get("whiten") is not None:
+        W = partial_whitening(data.X, job["whiten"])
         data = _whitened(data, W)
     lens = SymmetryLens(cfg, seed=job["seed"], device="cpu", progress=False)
     t0 = time.perf_counter()
