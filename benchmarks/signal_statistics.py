@@ -5,7 +5,7 @@ or a weak covariance tail?  Statistics of the signals of each lab arm, in the hi
         [--out results/lab/legendre_sign/signals.md]
 
 Per family (the signal models of the studies ``legendre_sign``, ``legendre_sparsity`` and
-``whiten_seriation``), raw and partially whitened (``small_n_lab.partial_whitening``, strength 0.1):
+``whiten_seriation``), raw and partially whitened (``symlens.whitening.partial_whitening``, strength 0.1):
 
 - pixel kurtosis: E[z⁴] of each standardised pixel, averaged over pixels (3 for a Gaussian; sparse
   pixels, mostly near zero with rare large values, score high);
@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from neighbour_correlation import lag_correlations  # noqa: E402
-from small_n_lab import code_version, partial_whitening, read_runs, save_text  # noqa: E402
+from small_n_lab import code_version, read_runs, save_text  # noqa: E402
+from symlens.whitening import partial_whitening  # noqa: E402
 
 #: (family label, dataset, DataConfig overrides, (study, setting) of its est4 fits at N = 21)
 FAMILIES = (

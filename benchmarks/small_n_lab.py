@@ -125,35 +125,6 @@ def lab_dataset(name: str, n_samples: int, dim: int, seed: int, **data):
     return make_dataset(name, n_samples, dim=dim, seed=seed, **data)
 
 
-def partial_whitening(X, strength: float) -> np.ndarray:
-    """W = (C + λ I)^(-1/2) with C the covariance of X and λ = ``strength`` × the mean
-    eigenvalue of C: a partial deconvolution of the signals by their mean power spectrum.
-
-    X: (n, N).  Returns (N, N) symmetric; strength 0 whitens fully (W C W = I).  W is
-    built from C alone, so it is basis-neutral (for x = Q s, W = Q W_s Qᵀ), and for a
-    stationary s it nearly commutes with the shift: the true generator stays the same
-    (the lab's ``--whiten``, a probe of whether sharper signals converge, not a method option).
-    """
-    X = np.asarray(X, np.float64)
-    if not strength >= 0:
-        raise ValueError(f"whitening strength must be >= 0, got {strength!r}")
-    Xc = X - X.mean(0)
-    w, V = np.linalg.eigh(Xc.T @ Xc / len(Xc))
-    lam = strength * float(w.mean())
-    if not (w + lam).min() > 0:
-        raise ValueError("the covariance is singular: full whitening (strength 0) is undefined")
-    return (V / np.sqrt(w + lam)) @ V.T
-
-
-def _whitened(data, W):
-    """The dataset with x -> W x (then scaled to unit root-mean-square); the generator kept."""
-    from dataclasses import replace
-
-    X = np.asarray(data.X, np.float64)
-    Y = (X - X.mean(0)) @ W.T
-    return replace(data, X=(Y / Y.std()).astype(np.float32))
-
-
 def code_version() -> dict:
     """The commit, and whether the code a lab fit runs (symlens/ and this script) differs
     from it."""
@@ -197,12 +168,10 @@ def fit_one(job: dict) -> dict:
     N = job["dim"]
     sizes = dict(batch_size=job["slot"] * N, hidden=job["hidden_factor"] * N, epochs=job["epochs"],
                  steps_per_epoch=job["steps_per_epoch"], log_every=job["log_every"], snapshot_every=0)
-    cfg = get_profile(job["profile"], **{**sizes, **job["overrides"]})
+    # --whiten is LensConfig.whiten for every setting (kept as its own flag, as saved fits record it)
+    whiten = {"whiten": job["whiten"]} if job.get("whiten") is not None else {}
+    cfg = get_profile(job["profile"], **{**sizes, **job["overrides"], **whiten})
     data = lab_dataset(job["dataset"], cfg.training_samples, N, job["data_seed"], **job["data"])
-    W = None
-    if job.get("whiten") is not None:
-        W = partial_whitening(data.X, job["whiten"])
-        data = _whitened(data, W)
     lens = SymmetryLens(cfg, seed=job["seed"], device="cpu", progress=False)
     t0 = time.perf_counter()
     lens.fit(data.X, true_generator=data.generator)
@@ -230,7 +199,7 @@ def fit_one(job: dict) -> dict:
         "filter_peak": filter_peak_fraction(lens.filter_, data.transform)["peak_index"] - (N - 1) // 2,
         "generator": np.round(G, 5).tolist(),
         "generator_full": np.round(lens.generator_full_, 6).tolist(),
-        "held_out_total": held_out_total(lens, _held_out(job, 4 * cfg.batch_size, W)),
+        "held_out_total": held_out_total(lens, _held_out(job, 4 * cfg.batch_size)),
         "filter": np.round(lens.filter_, 5).tolist(),
         "seriations": lens.trainer_.seriations,  # seriate_tau: when, whether it changed the chain, scores
         "steps": lens.n_steps_,
@@ -242,10 +211,9 @@ def fit_one(job: dict) -> dict:
     }
 
 
-def _held_out(job: dict, n: int, W):
-    """Held-out samples of the fit's dataset, whitened with the training set's W if any."""
-    data = lab_dataset(job["dataset"], n, job["dim"], 1_000_003 + job["data_seed"], **job["data"])
-    return data if W is None else _whitened(data, W)
+def _held_out(job: dict, n: int):
+    """Held-out samples of the fit's dataset (the lens whitens them as it whitened its training set)."""
+    return lab_dataset(job["dataset"], n, job["dim"], 1_000_003 + job["data_seed"], **job["data"])
 
 
 def held_out_total(lens, data) -> float:
@@ -353,7 +321,7 @@ def main(argv=None) -> None:
                         "by setting")
     p.add_argument("--whiten", type=float, default=None,
                    help="partially whiten every fit's data, x -> (C + s·mean eig(C)·I)^(-1/2) x with s this "
-                        "strength (0: fully), before the fit (partial_whitening); name the settings apart")
+                        "strength (0: fully), before the fit: LensConfig.whiten for every setting; name the settings apart")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default=str(REPO / "results" / "lab"))
     p.add_argument("--title", default=None)

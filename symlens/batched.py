@@ -152,7 +152,8 @@ class BatchedTrainer:
     ) -> "BatchedTrainer":
         """Train every run on its own data up to ``config.total_steps`` (or ``time_limit_s``).
 
-        Xs : M arrays or tensors (n, N) float32, one training set per run (same n).
+        Xs : M arrays or tensors (n, N) float32, one training set per run (same n); with
+            ``config.whiten`` each run trains on its Trainer's :meth:`~symlens.train.Trainer.prepare`.
         true_generators : None or M (N, N) matrices (None entries allowed); runs with one
             record the cosine similarity and RMSE in their history.
         """
@@ -162,6 +163,8 @@ class BatchedTrainer:
         X = torch.stack([torch.as_tensor(x, dtype=torch.float32) for x in Xs]).to(self.device)
         if X.ndim != 3 or X.shape[2] != self.dim:
             raise ValueError(f"training sets must be (n, {self.dim}) each and of one size, got {tuple(X.shape)}")
+        if cfg.whiten is not None:  # each run its own whitening, as its Trainer alone would fit it
+            X = torch.stack([t.prepare(x, fit=True) for t, x in zip(self.trainers, X)])
         n = X.shape[1]
         if n < cfg.batch_size:
             raise ValueError(f"{n} samples is fewer than one batch of {cfg.batch_size}")

@@ -177,6 +177,12 @@ class LensConfig:
     # gains tens of per cent, and the chain built on it ruins the fit (convergence page,
     # "which seriations should stand").  None: no upper bar
     seriate_max_gain: float | None = None
+    # whiten the data partly before the fit, x -> (C + whiten × mean eig C × I)^(-1/2) (x - μ)
+    # (symlens.whitening), fitted on the training set and applied by transform and objective
+    # too: wide bumps leave many covariance directions near zero, where the data say little
+    # about which pixel neighbours which (convergence page, "Why the Legendre datasets
+    # fail").  0 whitens fully.  None: never (faithful)
+    whiten: float | None = None
     # bookkeeping
     log_every: int = 100
     checkpoint_every: int = 1_000
@@ -206,6 +212,8 @@ class LensConfig:
             raise ValueError(f"tau_dwell_band must be (a, b) with 0 <= a < b <= 1, got {self.tau_dwell_band!r}")
         if not 0.0 <= self.reach_tau <= 1.0:
             raise ValueError(f"reach_tau must lie in [0, 1], got {self.reach_tau!r}")
+        if self.whiten is not None and not 0.0 <= self.whiten < math.inf:
+            raise ValueError(f"whiten must be None or a finite strength >= 0, got {self.whiten!r}")
         if self.seriate_max_gain is not None and not self.seriate_max_gain > 0.01:
             raise ValueError(f"seriate_max_gain must exceed the 1 % bar a seriation needs (0.01), "
                              f"got {self.seriate_max_gain!r}")
@@ -282,11 +290,11 @@ RECIPES: dict[str, dict] = {
     "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                      model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0,
                      generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=(),
-                     seriate_max_gain=None),
+                     seriate_max_gain=None, whiten=None),
     "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0,
                     generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=(0.8,),
-                    seriate_max_gain=0.1),
+                    seriate_max_gain=0.1, whiten=None),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}

@@ -166,9 +166,9 @@ class SymmetryLens:
             self._trainer = Trainer(cfg, dim, seed=self.seed, device=self.device)
         if resume and self.checkpoint_dir is not None:
             self._trainer.load_checkpoint(self.checkpoint_dir)
-        self._mean, self._std = _centring_statistics(X, cfg.centring)
         Xt = torch.from_numpy(X).to(self.device)
         self._trainer.fit(Xt, true_generator, self.checkpoint_dir, self.progress, stop_at, time_limit_s)
+        self._mean, self._std = _centring_statistics(self._trainer.prepare(X), cfg.centring)
         return self
 
     @classmethod
@@ -180,7 +180,7 @@ class SymmetryLens:
         lens = cls(trainer.config, seed=trainer.seed, device=trainer.device, progress=False)
         lens.profile = profile
         lens._trainer = trainer
-        lens._mean, lens._std = _centring_statistics(X, trainer.config.centring)
+        lens._mean, lens._std = _centring_statistics(trainer.prepare(X), trainer.config.centring)
         return lens
 
     # ------------------------------------------------------------------ results
@@ -231,23 +231,25 @@ class SymmetryLens:
     def transform(self, X) -> np.ndarray:
         """y = K x̃ for X (n, N), x̃ standardised with the training set's mean (one scalar, or
         one per component under ``centring="component"``) and scalar std, as training
-        standardises each batch.  Returns (n, N) float64."""
+        standardises each batch (after the training set's whitening, with ``whiten`` set).
+        Returns (n, N) float64."""
         tr = self._fitted()
-        X = check_samples(X, dim=tr.dim).astype(np.float64)
+        X = tr.prepare(check_samples(X, dim=tr.dim).astype(np.float64))
         return ((X - self._mean) / self._std) @ self.group_convolution_matrix_.T
 
     def objective(self, X, tau: float = 1.0) -> dict:
         """The model loss of eq. 13 and its terms on samples X (n, N), with the fitted
         estimators and the clean filter, at training time ``tau`` (1: the final objective).
 
-        X is standardised with the training set's statistics and scored in batches of the
+        X is whitened (with ``whiten`` set) and standardised with the training set's
+        statistics and scored in batches of the
         fit's batch size (n must hold at least one; a remainder is dropped).  Pass held-out
         samples: comparing this value between fits (e.g. restarts with different seeds)
         chooses by the method's own objective, never by a true generator.  Returns the
         :class:`~symlens.losses.ModelLoss` fields as floats, averaged over the batches.
         """
         tr = self._fitted()
-        X = check_samples(X, dim=tr.dim)
+        X = tr.prepare(check_samples(X, dim=tr.dim))
         B = tr.config.batch_size
         if X.shape[0] < B:
             raise ValueError(f"X has {X.shape[0]} samples, fewer than one batch of {B}")

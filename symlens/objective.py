@@ -25,6 +25,7 @@ from .analysis import padding_embedding
 from .config import LensConfig
 from .estimators import MarginalMixture, MaskedConditional
 from .group_conv import centring_statistics, group_convolution_matrix, standardize
+from .whitening import Whitening
 from .losses import estimator_loss, model_loss
 
 __all__ = [
@@ -106,8 +107,9 @@ def held_out_objective(
     G_big: (M, M) orthogonal padded generator; psi: (N,) filter (normalised here);
     X_train: (n, N) samples the estimators are fitted on (minibatches of
     ``config.batch_size``); X_eval: (m, N) held-out samples, scored in batches of
-    ``config.batch_size`` (m >= one batch).  Both are standardised with X_train's
-    statistics under ``config.centring``.  Returns the loss terms as floats (means over the
+    ``config.batch_size`` (m >= one batch).  Both are whitened with X_train's whitening when
+    ``config.whiten`` is set, then standardised with X_train's statistics under
+    ``config.centring``.  Returns the loss terms as floats (means over the
     held-out batches) and the final estimator loss.
     """
     N = np.asarray(psi).shape[0]
@@ -119,6 +121,9 @@ def held_out_objective(
     if B % N or len(X_eval) < B or len(X_train) < B:
         raise ValueError(f"batch_size {B} must be a multiple of N = {N} and at most the sample counts")
     psi = np.asarray(psi, np.float64) / np.linalg.norm(psi)
+    if config.whiten is not None:  # as a fit with this config sees its data
+        whitening = Whitening.fit(X_train, config.whiten)
+        X_train, X_eval = whitening(X_train), whitening(X_eval)
     mean, std = centring_statistics(torch.as_tensor(np.asarray(X_train), dtype=torch.float64), config.centring)
     y_train = _lift(G_big, psi, X_train, P, config.centring, mean, std)
     y_eval = _lift(G_big, psi, X_eval, P, config.centring, mean, std)

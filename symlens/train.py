@@ -31,6 +31,7 @@ from .metrics import generator_cosine_similarity, generator_rmse
 from .optim import model_optimizer
 from .recentre import chain_offset, recentre_filter
 from .seriation import seriate_model
+from .whitening import Whitening
 from .schedules import filter_noise_std, gradient_reach, learning_rate, training_time
 
 __all__ = ["Trainer", "LensSystem", "resolve_device", "CHECKPOINT_NAME"]
@@ -166,7 +167,21 @@ class Trainer:
         self.snapshots: dict[str, list] = {"step": [], "generator": [], "group_convolution": []}
         self.seriations: list[dict] = []  # one record per seriation (seriate_tau)
         self._seriation_data: torch.Tensor | None = None
+        # fitted on the first training set (config.whiten), then fixed: saved in checkpoints
+        self.whitening: Whitening | None = None
         self.elapsed = 0.0
+
+    def prepare(self, X, fit: bool = False):
+        """The data as the model sees them: X (n, N) whitened with :attr:`whitening` when
+        ``config.whiten`` is set (fitted on X first if ``fit`` and not fitted yet), else X
+        itself.  A tensor stays a tensor (dtype and device kept), an array comes back float64."""
+        if self.config.whiten is None:
+            return X
+        if self.whitening is None:
+            if not fit:
+                raise RuntimeError("config.whiten is set but no whitening is fitted yet: train through fit()")
+            self.whitening = Whitening.fit(X, self.config.whiten)
+        return self.whitening(X)
 
     # ------------------------------------------------------------------ one step
     def _noise(self, sigma: float) -> torch.Tensor:
@@ -314,9 +329,11 @@ class Trainer:
     ) -> "Trainer":
         """Train on X (n, N) float32 (already on ``self.device``) up to ``config.total_steps``,
         or up to ``stop_at`` steps, or until ``time_limit_s`` seconds of training have passed
-        (then checkpoint and return: a later ``fit`` continues).
+        (then checkpoint and return: a later ``fit`` continues).  With ``config.whiten`` the
+        model trains on :meth:`prepare` (X), the whitening fitted on the first X it sees.
         """
         cfg = self.config
+        X = self.prepare(X, fit=True)
         total = cfg.total_steps if stop_at is None else min(stop_at, cfg.total_steps)
         n = X.shape[0]
         if n < cfg.batch_size:
@@ -371,6 +388,7 @@ class Trainer:
             "history": self.history,
             "snapshots": self.snapshots,
             "seriations": self.seriations,
+            "whitening": None if self.whitening is None else self.whitening.to_dict(),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -394,6 +412,8 @@ class Trainer:
         self.step, self.elapsed = state["step"], state["elapsed"]
         self.history, self.snapshots = state["history"], state["snapshots"]
         self.seriations = state.get("seriations", [])  # absent before seriate_tau
+        w = state.get("whitening")  # absent before whiten
+        self.whitening = None if w is None else Whitening.from_dict(w)
 
     def save_checkpoint(self, directory: str | os.PathLike) -> Path:
         """Write ``directory/checkpoint.pt`` atomically (a kill mid-write keeps the old one)."""

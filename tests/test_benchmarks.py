@@ -360,29 +360,6 @@ def test_lab_dataset_passes_signal_overrides_and_refuses_them_for_made_up_famili
         lab_dataset("field-haar", 64, 11, seed=0, legendre_degrees=[[1, 1]])
 
 
-def test_lab_partial_whitening_on_constructed_covariances():
-    sys.path.insert(0, str(repo_root() / "benchmarks"))
-    from small_n_lab import partial_whitening
-
-    rng = np.random.default_rng(0)
-    # three centred, mutually orthogonal columns with variances 1, 4, 9 (mean eigenvalue 14/3)
-    q, _ = np.linalg.qr(rng.standard_normal((300, 3)))
-    q -= q.mean(0)
-    q, _ = np.linalg.qr(q)
-    X = q * np.sqrt(300) * np.array([1.0, 2.0, 3.0])
-    np.testing.assert_allclose(partial_whitening(X, 0.0), np.diag([1.0, 1 / 2, 1 / 3]), atol=1e-8)
-    lam = 0.5 * 14 / 3
-    np.testing.assert_allclose(partial_whitening(X, 0.5), np.diag(1 / np.sqrt([1 + lam, 4 + lam, 9 + lam])), atol=1e-8)
-    # basis-neutral: the W of Q-rotated data is Q W Qᵀ
-    Y = rng.standard_normal((400, 5)) @ rng.standard_normal((5, 5))
-    Q, _ = np.linalg.qr(rng.standard_normal((5, 5)))
-    np.testing.assert_allclose(partial_whitening(Y @ Q.T, 0.1), Q @ partial_whitening(Y, 0.1) @ Q.T, atol=1e-8)
-    with pytest.raises(ValueError, match="singular"):
-        partial_whitening(np.zeros((10, 2)), 0.0)
-    with pytest.raises(ValueError, match=">= 0"):
-        partial_whitening(Y, -1.0)
-
-
 def test_signal_statistics_on_constructed_signals():
     sys.path.insert(0, str(repo_root() / "benchmarks"))
     from signal_statistics import pixel_statistics
