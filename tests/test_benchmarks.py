@@ -375,3 +375,24 @@ def test_signal_statistics_on_constructed_signals():
     assert st["weak"] == 1  # the spike pixel's variance is 1e-4 of the other's
     with pytest.raises(ValueError, match="n >= 3"):
         pixel_statistics(np.zeros((2, 4)))
+
+
+def test_paired_runs_table_on_constructed_runs(tmp_path):
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from paired_runs import paired_table
+
+    def save(root, ds, seed, cos):
+        d = tmp_path / root / ds / f"seed{seed}"
+        d.mkdir(parents=True)
+        (d / "metrics.json").write_text(json.dumps({"metrics": {"cosine_similarity": cos},
+                                                    "provenance": {"git": "abc", "train_time_s": 100.0}}))
+
+    save("a", "x", 0, 0.5), save("b", "x", 0, 0.96), save("a", "x", 1, 0.8), save("b", "x", 1, 0.6)
+    save("b", "y", 0, 0.9)  # no partner: left out
+    text = paired_table(tmp_path / "a", tmp_path / "b")
+    assert "| x | 0 | 0.500 | 0.960 | +0.460 | 100 |" in text and "| x | 1 | 0.800 | 0.600 | -0.200 |" in text
+    assert "| y |" not in text
+    assert "2 pairs: mean cos 0.650 → 0.780 (paired difference +0.130 ± 0.330" in text  # sd of (0.46, -0.2) / √2
+    assert "≥ 0.95: 0 → 1" in text
+    with pytest.raises(SystemExit, match="no \\(dataset, seed\\)"):
+        paired_table(tmp_path / "a", tmp_path / "missing")
