@@ -48,15 +48,15 @@ def _study(root: Path, profile: str, entries: list[dict]) -> None:
     d.mkdir(parents=True, exist_ok=True)
     (d / "metrics.json").write_text(json.dumps({"metrics": {
         "profile": profile, "datasets": sorted({e["dataset"] for e in entries}, key=[e["dataset"] for e in entries].index),
-        "seeds": [0], "steps_per_run": 10, "variant": "v1", "uniform_edge_share": 0.33,
+        "seeds": sorted({e["seed"] for e in entries}), "steps_per_run": 10, "variant": "v1", "uniform_edge_share": 0.33,
         "runs": entries,
         "run_dirs": {f"{e['dataset']}/seed{e['seed']}": f"{profile}/03_accuracy/runs/{e['dataset']}/seed{e['seed']}"
                      for e in entries},
     }, "provenance": {"profile": profile}}))
 
 
-def _entry(dataset, cos, power=1, edge=0.5, peak=0.95):
-    return {"dataset": dataset, "seed": 0, "cosine_similarity": cos, "best_power": power, "edge_fraction": edge,
+def _entry(dataset, cos, power=1, edge=0.5, peak=0.95, seed=0):
+    return {"dataset": dataset, "seed": seed, "cosine_similarity": cos, "best_power": power, "edge_fraction": edge,
             "filter_peak_fraction": peak}
 
 
@@ -107,6 +107,23 @@ def test_status_page_and_best_evidence_are_written(bt, tree):
     csv = (out / "table2_cpu.csv").read_text().splitlines()
     assert csv[0].startswith("dataset,seed,cosine_similarity")
     assert len(csv) == 3 and csv[1].startswith("a,0,0.97,")
+
+
+def test_generator_captions_give_the_cosine_of_the_run_shown(bt, tmp_path):
+    # notebook 03 draws generator_<dataset>.png from the first seed's run: its caption must give
+    # that run's cosine (0.973), not the mean over the seeds (0.796)
+    _study(tmp_path, "cpu", [_entry("a", 0.973, seed=0), _entry("a", 0.619, seed=1)])
+    _run(tmp_path, "cpu/03_accuracy/runs/a/seed0", "a", 0, "cpu", 0.973, 0.9, 0)
+    _run(tmp_path, "cpu/03_accuracy/runs/a/seed1", "a", 1, "cpu", 0.619, 0.5, 0)
+    figures = tmp_path / "results" / "cpu" / "03_accuracy" / "figures"
+    figures.mkdir()
+    (figures / "generator_a.png").write_bytes(b"png")
+    out = tmp_path / "book" / "_generated"
+    out.mkdir(parents=True)
+    ev = bt.best_evidence(tmp_path, out)
+    caption = next(line for line in ev.splitlines() if line.startswith("`a` (seed 0"))
+    assert caption.endswith("cosine similarity 0.973.")
+    assert "0.796" not in caption
 
 
 def test_the_recipe_is_shown_beside_the_faithful_runs(bt, tree):
