@@ -27,15 +27,17 @@ import numpy as np
 
 from symlens.io import repo_root
 from symlens.plotting import markdown_table
+from symlens import verdicts
 from symlens.results import PROFILE_ORDER  # least to most faithful; the status uses the best one with a run
+from symlens.results import saved_restarts
 
 #: The thresholds of the verdicts (the paper's own Table 2 numbers could not be recovered, so
 #: "close to the true generator" is given a number here).
 RULES = {
     "cos_reproduced": 0.95,   # generator cosine similarity at or above: reproduced
     "cos_partly": 0.80,       # at or above: partly; below: not yet
-    "converged": 0.80,        # a run counts as having learned its generator from this cosine
-    "peak_delta": 0.90,       # filter peak fraction of a delta along the symmetry
+    "converged": verdicts.CONVERGED,  # a run counts as having learned its generator from this cosine
+    "peak_delta": verdicts.PEAK_DELTA,  # filter peak fraction of a delta along the symmetry
     "signal_reproduced": 0.90,  # |correlation| of y with the aligned hidden signal
     "signal_partly": 0.80,
 }
@@ -110,27 +112,13 @@ def best_accuracy_study(root: Path) -> dict | None:
 def seed_runs(root: Path, study: dict) -> dict:
     """All saved single runs of the study's profile with the same configuration as the study's
     run of that dataset (restarts with other seeds, e.g. in results/<profile>/time_to_accuracy/),
-    as {dataset: {seed: cosine similarity}}.  Where a seed has several such runs (a Table 2 run
-    and a rerun of it, which the fused step made another draw), the study's own run is kept."""
-    from symlens.results import saved_config
-
-    def same(a: dict | None):
-        # compare the configs with every option filled in; a dict that is no whole config
-        # (none saved, or a hand-made one) compares as saved
-        full = saved_config(a) if a else None
-        return a if full is None else full
-
-    configs = {ds: same(run["config"]) for (ds, _), run in study["runs"].items()}
-    out: dict = {}
+    as {dataset: {seed: cosine similarity}}; where a seed has several, the study's own run is
+    kept (:func:`symlens.results.saved_restarts`, which the claims ledger uses too)."""
+    keep: dict = {}
     for (ds, seed), run in study["runs"].items():
-        out.setdefault(ds, {})[int(seed)] = float(run["metrics"]["cosine_similarity"])
-    for path in sorted((root / "results" / study["profile"]).glob("**/metrics.json")):
-        saved = _load(path)
-        prov, m = saved.get("provenance") or {}, saved.get("metrics") or {}
-        ds = prov.get("dataset")
-        if ds in configs and same(saved.get("config")) == configs[ds] and "cosine_similarity" in m:
-            out.setdefault(ds, {}).setdefault(int(prov["seed"]), float(m["cosine_similarity"]))
-    return out
+        keep.setdefault(ds, {})[int(seed)] = float(run["metrics"]["cosine_similarity"])
+    configs = {ds: run["config"] for (ds, _), run in study["runs"].items()}
+    return saved_restarts(root / "results", study["profile"], configs, keep=keep)
 
 
 def _count_verdict(n_ok: int, n: int) -> str:
@@ -201,21 +189,15 @@ def status_rows(root: Path) -> tuple[list[dict], dict | None]:
                              f"({len(ev)} runs)",
                  "verdict": "reproduced" if conv and len(power1) == len(conv) == len(ev) else
                             ("partly" if conv and len(power1) == len(conv) else "not yet")})
-    uniform = study["summary"]["uniform_edge_share"]
-    edge = [e for e in conv if e["edge_fraction"] > uniform]
+    # the edge and filter rules are the claims ledger's too (symlens.verdicts)
+    v = verdicts.edge_error(ev, study["summary"]["uniform_edge_share"])
     rows.append({"paper item": "the small remaining error sits at the window's edges", "book page": page03,
-                 "profile and hardware": where,
-                 "evidence": (f"edge share {', '.join(format(e['edge_fraction'], '.2f') for e in conv)} against "
-                              f"{uniform:.2f} for an even spread (runs with cos ≥ {RULES['converged']})") if conv
-                             else f"no run with cos ≥ {RULES['converged']}",
-                 "verdict": "reproduced" if conv and len(edge) == len(conv) == len(ev) else
-                            ("partly" if conv and len(edge) == len(conv) else "not yet")})
-    peak = [e for e in ev if e["filter_peak_fraction"] >= RULES["peak_delta"]]
+                 "profile and hardware": where, "evidence": v.measured,
+                 "verdict": "not yet" if v.level == "not tested" else v.level})
+    v = verdicts.filter_delta(ev)
     rows.append({"paper item": "the filter is a delta along the symmetry", "book page": page03,
-                 "profile and hardware": where,
-                 "evidence": f"peak fraction ≥ {RULES['peak_delta']} in {len(peak)} of {len(ev)} runs "
-                             f"(best {max(e['filter_peak_fraction'] for e in ev):.2f})",
-                 "verdict": _count_verdict(len(peak), len(ev))})
+                 "profile and hardware": where, "evidence": v.measured,
+                 "verdict": "not yet" if v.level == "not tested" else v.level})
     sig = {(ds, s): r["metrics"] for (ds, s), r in runs.items()}
     best_sig = max(sig.items(), key=lambda kv: kv[1].get("signal_correlation", 0.0))
     n_sig = sum(m.get("signal_correlation", 0.0) >= RULES["signal_reproduced"] for m in sig.values())

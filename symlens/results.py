@@ -49,6 +49,7 @@ __all__ = [
     "evidence_roots",
     "best_saved",
     "saved_restarts",
+    "comparable_config",
 ]
 
 RESULTS_ENV = "SYMLENS_RESULTS_DIR"
@@ -219,11 +220,26 @@ def best_saved(name: str) -> tuple[str, Path] | None:
     return folder.parent.name, folder
 
 
-def saved_restarts(root, profile: str, configs: dict) -> dict:
+def comparable_config(d: dict | None):
+    """A saved configuration in the form to compare with another: every option filled in
+    (:func:`saved_config`), so that a run saved before an option existed equals a later run that
+    carries the option at its default; a dict that is no whole config (e.g. a hand-made one)
+    compares as saved."""
+    full = saved_config(d) if d else None
+    return _plain(d) if full is None else _plain(full.to_dict())
+
+
+def saved_restarts(root, profile: str, configs: dict, keep: dict | None = None) -> dict:
     """Every saved single run under ``<root>/<profile>/`` whose dataset is a key of ``configs``
-    and whose configuration equals ``configs[dataset]`` (restarts with other seeds, wherever
-    they were saved), as ``{dataset: {seed: cosine similarity}}``."""
-    out: dict = {}
+    and whose configuration equals ``configs[dataset]`` once both have every option filled in
+    (:func:`comparable_config`): restarts with other seeds, wherever they were saved, as
+    ``{dataset: {seed: cosine similarity}}``.
+
+    ``keep`` (the same form, e.g. the Table 2 runs) is the starting point: where a seed has
+    several such runs (a Table 2 run and a rerun of it, which the fused step made another
+    draw), the one in ``keep`` stays, else the first in path order."""
+    want = {ds: comparable_config(c) for ds, c in configs.items()}
+    out: dict = {ds: {int(s): float(c) for s, c in seeds.items()} for ds, seeds in (keep or {}).items()}
     for path in sorted((Path(root) / profile).glob("**/metrics.json")):
         try:
             saved = json.loads(path.read_text())
@@ -231,8 +247,8 @@ def saved_restarts(root, profile: str, configs: dict) -> dict:
             continue
         prov, m = saved.get("provenance") or {}, saved.get("metrics") or {}
         ds = prov.get("dataset")
-        if ds in configs and _plain(saved.get("config")) == _plain(configs[ds]) and "cosine_similarity" in m:
-            out.setdefault(ds, {})[int(prov["seed"])] = float(m["cosine_similarity"])
+        if ds in want and "cosine_similarity" in m and comparable_config(saved.get("config")) == want[ds]:
+            out.setdefault(ds, {}).setdefault(int(prov["seed"]), float(m["cosine_similarity"]))
     return out
 
 

@@ -175,3 +175,35 @@ def test_saved_restarts_collects_seeds_with_the_same_configuration(root):
         (d / "metrics.json").write_text(json.dumps({"config": c, "metrics": {"cosine_similarity": cos},
                                                     "provenance": {"dataset": rel.split("/")[-2], "seed": seed}}))
     assert results.saved_restarts(root, "cpu", {"a": cfg}) == {"a": {0: 0.9, 1: 0.8}}
+
+
+def test_configs_compare_with_every_option_filled_in():
+    # a run saved before `whiten` and `reach_tau` existed ran with their defaults: it has the same
+    # configuration as a later run that carries them at those defaults, not one that sets them
+    from symlens.config import get_profile
+
+    full = get_profile("cpu").to_dict()
+    old = {k: v for k, v in full.items() if k not in ("whiten", "reach_tau")}
+    assert json.dumps(old, sort_keys=True) != json.dumps(full, sort_keys=True)  # as saved they differ
+    assert results.comparable_config(old) == results.comparable_config(full)
+    assert results.comparable_config(old) != results.comparable_config({**full, "whiten": 0.1})
+    # a dict that is no whole configuration compares as saved
+    assert results.comparable_config({"batch_size": 8}) == {"batch_size": 8}
+    assert results.comparable_config(None) is None
+
+
+def test_saved_restarts_fill_in_options_and_keep_the_given_runs(root):
+    from symlens.config import get_profile
+
+    full = get_profile("cpu").to_dict()
+    old = {k: v for k, v in full.items() if k != "whiten"}
+    for rel, seed, c, cos in (("03_accuracy/runs/a/seed0", 0, old, 0.9), ("03_accuracy/runs/a/seed1", 1, full, 0.8),
+                              ("tta/a/seed0", 0, full, 0.3), ("tta/a/seed2", 2, {**full, "whiten": 0.1}, 0.1)):
+        d = root / "cpu" / rel
+        d.mkdir(parents=True)
+        (d / "metrics.json").write_text(json.dumps({"config": c, "metrics": {"cosine_similarity": cos},
+                                                    "provenance": {"dataset": "a", "seed": seed}}))
+    # seed 1 (saved with `whiten`) is a restart of seed 0 (saved before it); seed 2 set it: not counted
+    assert results.saved_restarts(root, "cpu", {"a": old}) == {"a": {0: 0.9, 1: 0.8}}
+    # the rerun of seed 0 (0.3) gives way to the given Table 2 run
+    assert results.saved_restarts(root, "cpu", {"a": full}, keep={"a": {0: 0.95}}) == {"a": {0: 0.95, 1: 0.8}}

@@ -1,0 +1,58 @@
+"""The rules that turn saved evidence into a verdict on a claim of the paper, shared by the
+book's status table (``scripts/book_tables.py``) and the claims ledger (notebook 07), so that
+the two never judge the same evidence by different rules.
+
+A rule reads the per-run evidence notebook 03 saves (its summary's ``runs``: one dict per run
+with ``cosine_similarity``, ``edge_fraction``, ``filter_peak_fraction``, ...) and returns a
+:class:`Verdict`: a level, the measured values in words, and the rule in words.  The levels
+are ``"reproduced"``, ``"partly"``, ``"not yet"`` (the evidence does not meet the rule) and
+``"not tested"`` (nothing to judge); each page names them in its own words (the ledger says
+*qualified* for *partly* and *not reproduced* for *not yet*).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["CONVERGED", "PEAK_DELTA", "Verdict", "edge_error", "filter_delta"]
+
+#: A run counts as having learned its generator from this cosine similarity on.
+CONVERGED = 0.80
+#: The filter's hidden-basis peak fraction from which it counts as a delta along the symmetry.
+PEAK_DELTA = 0.90
+
+
+class Verdict(NamedTuple):
+    level: str     # "reproduced", "partly", "not yet" or "not tested"
+    measured: str  # the values the level was decided from
+    rule: str      # the rule, in words
+
+
+def edge_error(runs: list[dict], uniform_share: float) -> Verdict:
+    """"The small remaining error sits at the window's edges": judged on the runs that learned
+    their generator (cosine ≥ :data:`CONVERGED`; only they have a *small* remaining error),
+    whose edge share (``edge_fraction``) must exceed that of an evenly spread error
+    (``uniform_share``)."""
+    conv = [r for r in runs if r["cosine_similarity"] >= CONVERGED]
+    at_edges = [r for r in conv if r["edge_fraction"] > uniform_share]
+    rule = (f"over the runs with cos ≥ {CONVERGED}: reproduced if every run reaches it and each has a larger "
+            f"edge share than an even spread; partly if each run that reaches it does; not tested if none does")
+    if not conv:
+        return Verdict("not tested", f"no run with cos ≥ {CONVERGED} ({len(runs)} runs)", rule)
+    measured = (f"edge share {', '.join(format(r['edge_fraction'], '.2f') for r in conv)} against "
+                f"{uniform_share:.2f} for an even spread ({len(conv)} of {len(runs)} runs with cos ≥ {CONVERGED})")
+    level = ("reproduced" if len(at_edges) == len(conv) == len(runs) else
+             "partly" if len(at_edges) == len(conv) else "not yet")
+    return Verdict(level, measured, rule)
+
+
+def filter_delta(runs: list[dict]) -> Verdict:
+    """"The learned filter is a delta along the symmetry": a run's filter counts as one when
+    its hidden-basis peak fraction (``filter_peak_fraction``) is at least :data:`PEAK_DELTA`."""
+    rule = f"a delta at peak fraction ≥ {PEAK_DELTA}: reproduced if in every run, partly if in some"
+    if not runs:
+        return Verdict("not tested", "no run", rule)
+    peaks = [r["filter_peak_fraction"] for r in runs]
+    n = sum(p >= PEAK_DELTA for p in peaks)
+    measured = f"peak fraction ≥ {PEAK_DELTA} in {n} of {len(runs)} runs (best {max(peaks):.2f})"
+    return Verdict("reproduced" if n == len(runs) else "partly" if n else "not yet", measured, rule)

@@ -1,0 +1,39 @@
+"""symlens.verdicts: the rules the status table and the claims ledger share, on constructed evidence."""
+
+from symlens import verdicts
+
+
+def _run(cos, edge=0.5, peak=0.5):
+    return {"cosine_similarity": cos, "edge_fraction": edge, "filter_peak_fraction": peak}
+
+
+def test_edge_error_judges_only_the_runs_that_learned_their_generator():
+    u = 0.33
+    assert verdicts.edge_error([_run(0.97, 0.8), _run(0.9, 0.6)], u).level == "reproduced"
+    # one run did not learn its generator: its large error elsewhere does not count against the claim
+    v = verdicts.edge_error([_run(0.97, 0.86), _run(0.4, 0.1)], u)
+    assert v.level == "partly" and "0.86 against 0.33" in v.measured and "1 of 2 runs" in v.measured
+    assert verdicts.edge_error([_run(0.97, 0.86), _run(0.9, 0.2)], u).level == "not yet"
+    assert verdicts.edge_error([_run(0.5, 0.9)], u).level == "not tested"
+    # the old ledger rule (median over runs with cos >= 0.5 at least 0.5) said "not reproduced" here
+    assert verdicts.edge_error([_run(0.97, 0.86), _run(0.6, 0.2), _run(0.55, 0.3)], u).level == "partly"
+
+
+def test_filter_delta_counts_runs_at_the_peak_threshold():
+    p = verdicts.PEAK_DELTA
+    assert verdicts.filter_delta([_run(0.1, peak=p), _run(0.1, peak=0.99)]).level == "reproduced"
+    v = verdicts.filter_delta([_run(0.1, peak=0.93)] + [_run(0.1, peak=0.6)] * 3)
+    assert v.level == "partly" and v.measured == f"peak fraction ≥ {p} in 1 of 4 runs (best 0.93)"
+    assert verdicts.filter_delta([_run(0.1, peak=p - 0.01)]).level == "not yet"
+    assert verdicts.filter_delta([]).level == "not tested"
+
+
+def test_the_status_table_uses_these_thresholds():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "book_tables.py"
+    spec = importlib.util.spec_from_file_location("book_tables", path)
+    bt = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bt)
+    assert bt.RULES["converged"] == verdicts.CONVERGED and bt.RULES["peak_delta"] == verdicts.PEAK_DELTA
