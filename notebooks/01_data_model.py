@@ -35,7 +35,7 @@
 # beside the observed one, and the true generators. Nothing here is trained, so the page is
 # the same at every profile.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "smoke"
 seed = 0
 device = "auto"
@@ -208,7 +208,7 @@ fig_stat
 # %% [markdown]
 # ## Save
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 metrics = {
     "table1": table1,
     "checks": stats,
@@ -226,7 +226,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # %% [markdown]
 # ## Assertions
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 assert len(table1) == 6 and {r["dataset"] for r in table1} == set(data.DATASET_NAMES)
 assert all(r["dim"] == N for r in table1)
 for s in stats:

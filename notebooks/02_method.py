@@ -27,7 +27,7 @@
 #
 # Nothing here depends on the profile: the example is the same at every profile.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "smoke"
 seed = 0
 device = "auto"
@@ -316,14 +316,14 @@ print(f"loss variant {loss_cfg.variant!r}: α={loss_cfg.alpha:g}, β={loss_cfg.b
 # %% [markdown]
 # ## Identities checked in this notebook
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown(plotting.markdown_table(
     [{"identity": k, "tolerance": f"{tol:.0e}", "holds": v <= tol} for k, (v, tol) in checks.items()])))
 
 # %% [markdown]
 # ## Save
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 metrics = {"checks": {k: {"value": v, "tolerance": tol, "holds": bool(v <= tol)} for k, (v, tol) in checks.items()},
            "alignment_entropy": rows, "loss_terms": term_rows, "tau_demo": tau_demo,
            "generic_crop_power_gap": gap_generic}
@@ -337,7 +337,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # %% [markdown]
 # ## Assertions
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 failed = {k: v for k, (v, tol) in checks.items() if not v <= tol}
 assert not failed, failed
 assert K_shift.shape == K_dst.shape == (N, N) and G_shift_big.shape == (M, M)

@@ -47,7 +47,7 @@
 # show them).
 # :::
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "smoke"
 seed = 0
 device = "auto"
@@ -94,7 +94,7 @@ print(f"loss variant {cfg.loss.variant!r}; {cfg.total_steps} steps of batch {cfg
 # One `run_experiment` per dataset and seed (the training log is not compared by the
 # notebook tests: wall times vary).
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 runs = {}
 pairs = [(ds, s) for ds in study.datasets for s in study.seeds]
@@ -171,7 +171,7 @@ display(Markdown(
 # {doc}`../convergence` page what each part buys). Everything above is the faithful method. Runs are saved under
 # `results/<profile>/03_accuracy/runs-symlens/`.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "hide-output"]
 # NBVAL_IGNORE_OUTPUT
 recipe_runs = {}
 if recipe is not None:
@@ -182,7 +182,7 @@ if recipe is not None:
         report(ds, s, recipe_runs[ds, s], t0)
 recipe_evidence = [analysis.run_evidence(r) for r in recipe_runs.values()]
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Cosine similarity of the learned with the true generator per dataset: the faithful method and the best recipe at the same profile, steps and seeds (one dot per seed)."}}
+# %% tags=["hide-input", "hide-output"] mystnb={"figure": {"caption": "Cosine similarity of the learned with the true generator per dataset: the faithful method and the best recipe at the same profile, steps and seeds (one dot per seed)."}}
 # NBVAL_IGNORE_OUTPUT
 if recipe_runs:
     cos_f, cos_r = ({ds: [e["cosine_similarity"] for e in ev if e["dataset"] == ds] for ds in study.datasets}
@@ -274,7 +274,7 @@ print(f"edge share of an evenly spread error: {uniform_edge:.3f}")
 # %% [markdown]
 # ## Save
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 # NBVAL_IGNORE_OUTPUT
 summary = {
     "profile": profile, "profiles_of_runs": profiles_seen, "variant": cfg.loss.variant,
@@ -304,7 +304,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # Cheap checks on what was computed (not on convergence, which the smoke profile does not
 # reach).
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 assert len(runs) == len(study.datasets) * len(study.seeds)
 for (ds, s), r in runs.items():
     a = r["arrays"]

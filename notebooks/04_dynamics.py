@@ -34,10 +34,10 @@
 # :::{note}
 # The trained counterpart of this page, the snapshots (Figs 16–17) and training curves of the best saved runs (today the `cpu`
 # profile), is on {doc}`../best_evidence`; the outputs stored with this notebook in
-# `notebooks/` are the `smoke` pipeline check.
+# `notebooks/` are the `smoke` pipeline check; in the book the result cells are collapsed (click to show them).
 # :::
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "smoke"
 seed = 0
 device = "auto"
@@ -68,7 +68,7 @@ print(f"profile {profile!r}: {config.PROFILE_NOTES[profile]}")
 print(f"snapshots every {cfg.snapshot_every} steps, history every {cfg.log_every} steps, "
       f"{cfg.total_steps} steps in all")
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 runs = {}
 for ds in DATASETS:
@@ -85,7 +85,7 @@ for ds in DATASETS:
 # reflection). At step 0 the reported $K$ is zero: it is built with the clean filter, which
 # starts at zero (training always uses the noisy, normalised filter of eqs. 20–21).
 
-# %% mystnb={"figure": {"caption": "Snapshots of the generator and of the group convolution matrix during training, one strip per dataset."}}
+# %% tags=["hide-output"] mystnb={"figure": {"caption": "Snapshots of the generator and of the group convolution matrix during training, one strip per dataset."}}
 # NBVAL_IGNORE_OUTPUT
 for ds, run in runs.items():
     a = run["arrays"]
@@ -103,7 +103,7 @@ for ds, run in runs.items():
 # estimators' own loss, and the cosine similarity / RMSE against the true generator
 # (recorded for monitoring only; training never sees the true generator).
 
-# %% mystnb={"figure": {"caption": "Loss terms, training time \u03c4, filter noise and accuracy over training, one figure per dataset."}}
+# %% tags=["hide-output"] mystnb={"figure": {"caption": "Loss terms, training time \u03c4, filter noise and accuracy over training, one figure per dataset."}}
 # NBVAL_IGNORE_OUTPUT
 histories = {ds: {k[len("history_"):]: v for k, v in run["arrays"].items() if k.startswith("history_")}
              for ds, run in runs.items()}
@@ -126,7 +126,7 @@ for ds, h in histories.items():
 # 10 000 epochs) against values worked out independently, by hand, from the authors'
 # schedule (the columns "by hand"; the table is typed in the next cell).
 
-# %% mystnb={"figure": {"caption": "Effective rank of the entropy estimate against the training time \u03c4 for the two published gains, with the values the runs logged."}}
+# %% tags=["hide-output"] mystnb={"figure": {"caption": "Effective rank of the entropy estimate against the training time \u03c4 for the two published gains, with the values the runs logged."}}
 taus = np.linspace(0, 1, 201)
 curves = {"τ": taus, **{f"gain {g:g}": np.array([entropy.effective_rank(33, t, g) for t in taus]) for g in (100.0, 50.0)}}
 fig_rank = plotting.history_curves(curves, keys=[["gain 100", "gain 50"]], x="τ", ncols=1, panel_size=(5.5, 3.6),
@@ -154,7 +154,7 @@ print(", ".join(f"{k}: {v:.2f}" for k, v in ends.items()))
 # %% [markdown]
 # ## Save
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 # NBVAL_IGNORE_OUTPUT
 final = {ds: {k: float(h[k][-1]) for k in ("total", "alignment", "uniformity", "resolution", "information",
                                              "cosine_similarity", "rmse", "tau", "effective_rank")}
@@ -171,7 +171,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # %% [markdown]
 # ## Assertions
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 for ds, run in runs.items():
     a, h = run["arrays"], histories[ds]
     n_snap = len(a["snapshot_step"])

@@ -41,10 +41,10 @@
 # :::{note}
 # The shift-aware scores of the best saved runs (today the `cpu` profile) are on
 # {doc}`../best_evidence`; the outputs stored with this notebook in `notebooks/` are the
-# `smoke` pipeline check.
+# `smoke` pipeline check; in the book the result cells are collapsed (click to show them).
 # :::
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "smoke"
 seed = 0
 device = "auto"
@@ -75,7 +75,7 @@ cfg = config.get_profile(profile)
 print(f"profile {profile!r}: {config.PROFILE_NOTES[profile]}")
 print(f"{study.n_eval} held-out samples per dataset (data seed {results.EVAL_SEED_OFFSET} + seed)")
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 runs = {}
 for ds in study.datasets:
@@ -87,7 +87,7 @@ print("provenance:", results.describe_provenance(runs[study.datasets[0]]["proven
 # %% [markdown]
 # ## Signal recovery per dataset
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 rec, rows, Ys, Ss = {}, [], {}, {}
 for ds, run in runs.items():
@@ -112,7 +112,7 @@ display(Markdown(f"**Profile `{runs[study.datasets[0]]['provenance']['profile']}
 # $y$) and the representation $y$ after undoing the best sign, both scaled to unit
 # standard deviation.
 
-# %% mystnb={"figure": {"caption": "One held-out sample per dataset: the hidden signal, aligned by the sign, reflection and shift that were found, and the representation y."}}
+# %% tags=["hide-output"] mystnb={"figure": {"caption": "One held-out sample per dataset: the hidden signal, aligned by the sign, reflection and shift that were found, and the representation y."}}
 # NBVAL_IGNORE_OUTPUT
 pairs = {}
 for ds in study.datasets:
@@ -134,7 +134,7 @@ fig_s
 # For a perfect fit $KQ$ is $\pm S_k$ or $\pm S_k R$: a (possibly shifted) diagonal or
 # anti-diagonal.
 
-# %% mystnb={"figure": {"caption": "K Q per dataset (a shifted diagonal or anti-diagonal for a perfect fit), and the per-component correlation of y with the aligned signal."}}
+# %% tags=["hide-output"] mystnb={"figure": {"caption": "K Q per dataset: a shifted diagonal or anti-diagonal for a perfect fit."}}
 # NBVAL_IGNORE_OUTPUT
 fig_kq = plotting.matrix_grid(
     {ds: run["arrays"]["group_convolution"] @ run["arrays"]["transform"] for ds, run in runs.items()},
@@ -142,6 +142,9 @@ fig_kq = plotting.matrix_grid(
 )
 plotting.save_figure(fig_kq, out, "KQ")
 display(fig_kq)
+
+# %% tags=["hide-output"] mystnb={"figure": {"caption": "Correlation of each component of y with the aligned hidden signal, per dataset (held-out samples)."}}
+# NBVAL_IGNORE_OUTPUT
 fig_pc = plotting.vector_grid({ds: rec[ds]["per_component"] for ds in study.datasets}, ncols=3, ylim=(-1.05, 1.05),
                               suptitle="per-component correlation of y with the aligned s")
 plotting.save_figure(fig_pc, out, "per_component_correlation")
@@ -150,7 +153,7 @@ fig_pc
 # %% [markdown]
 # ## Save
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 # NBVAL_IGNORE_OUTPUT
 summary = {"profile": profile, "seed": seed, "n_eval": study.n_eval, "eval_seed": results.EVAL_SEED_OFFSET + seed,
            "recovery": [{"dataset": ds, "correlation": rec[ds]["correlation"], "reflected": rec[ds]["reflected"],
@@ -176,7 +179,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # negated copy score 1; independent noise scores near 0), and the measured values are
 # in range.
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 S0 = Ss[study.datasets[0]]
 exact = metrics.signal_recovery(-S0[:, ::-1], S0)
 assert abs(exact["correlation"] - 1) < 1e-12 and exact["reflected"] and exact["sign"] == -1 and exact["shift"] == 0

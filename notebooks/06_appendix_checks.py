@@ -38,10 +38,10 @@
 # :::{note}
 # The trained counterpart of this page, the checks on trained models of the best saved runs (today the `cpu`
 # profile), is on {doc}`../best_evidence`; the outputs stored with this notebook in
-# `notebooks/` are the `smoke` pipeline check.
+# `notebooks/` are the `smoke` pipeline check; in the book the result cells are collapsed (click to show them).
 # :::
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 profile = "smoke"
 seed = 0
 device = "auto"
@@ -132,7 +132,7 @@ def record_all(appendix, label, kind, values):
 print(f"profile {profile!r}: {config.PROFILE_NOTES[profile]}")
 print(f"N = {N}, padding P = {P}")
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 runs = {}
 for ds in ("gaussian-translation", "gaussian-dst"):
@@ -249,7 +249,7 @@ for ds in runs:
 record("D", "hidden signal s: |mean partial ρ| ≤ 0.1 (literal first-order Markov)", "finding",
        abs(markov["gaussian-translation", "hidden signal s"]["partial"].mean()), TOL["markov_literal"])
 
-# %% mystnb={"figure": {"caption": "Appendix D: partial correlation \u03c1(y_i, y_i+2 | y_i+1) of the learned representation against that of the hidden signal, per dataset."}}
+# %% tags=["hide-output"] mystnb={"figure": {"caption": "Appendix D: partial correlation \u03c1(y_i, y_i+2 | y_i+1) of the learned representation against that of the hidden signal, per dataset."}}
 # NBVAL_IGNORE_OUTPUT
 for ds, run in runs.items():
     Y = analysis.representation(run["arrays"]["group_convolution"], ev[ds].X)
@@ -275,7 +275,7 @@ fig_d
 # reflection, so $KQ \approx \pm S_k$ or $\pm S_k R$ ($S_k$ a shift by $k$ pixels, $R$ the
 # reversal) and $y$ correlates with $\pm s$ or $\pm$ reversed $s$, moved by $k$, at about 1.
 
-# %% mystnb={"figure": {"caption": "Appendix E: K Q per dataset; a perfect fit gives \u00b1I or \u00b1R, possibly shifted."}}
+# %% tags=["hide-output"] mystnb={"figure": {"caption": "Appendix E: K Q per dataset; a perfect fit gives \u00b1I or \u00b1R, possibly shifted."}}
 # NBVAL_IGNORE_OUTPUT
 for ds, run in runs.items():
     a = run["arrays"]
@@ -317,7 +317,7 @@ record("F", "algebra: G' = E G Eᵀ is orthogonal", "identity",
        float(np.abs((E @ a["generator_full"] @ E.T) @ (E @ a["generator_full"] @ E.T).T - np.eye(N + 2 * P)).max()),
        TOL["identity"])
 
-# %%
+# %% tags=["hide-output"]
 # NBVAL_IGNORE_OUTPUT
 t0 = time.perf_counter()
 n_train = cfg.n_batches * cfg.batch_size
@@ -368,13 +368,13 @@ display(Markdown(plotting.markdown_table(
 # asserted below), then the trained properties (their values depend on the run; not
 # compared by the tests).
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown(plotting.markdown_table(
     [{"appendix": c["appendix"], "kind": c["kind"], "check": c["check"],
       "tolerance": f"{c['sense']} {c['tolerance']:.0e}", "holds": c["met"]}
      for c in checks if c["kind"] in ("identity", "finding")])))
 
-# %%
+# %% tags=["hide-input", "hide-output"]
 # NBVAL_IGNORE_OUTPUT
 prov_runs = runs["gaussian-translation"]["provenance"]
 display(Markdown(
@@ -388,7 +388,7 @@ display(Markdown(
 # %% [markdown]
 # ## Save
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 # NBVAL_IGNORE_OUTPUT
 summary = {"profile": profile, "seed": seed, "tolerances": TOL, "checks": checks,
            "markov": {f"{ds}|{w}": {k: v.tolist() for k, v in st.items()} for (ds, w), st in markov.items()},
@@ -407,7 +407,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # reported, not asserted. The trained checks are only required to have produced finite
 # values.
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 broken = [c for c in checks if c["kind"] in ("identity", "control") and not c["met"]]
 assert not broken, broken
 assert all(np.isfinite(c["value"]) for c in checks)
