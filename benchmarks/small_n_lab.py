@@ -227,12 +227,19 @@ def _mean_of(rows: list[dict], key: str) -> float:
     return float(np.mean(vals)) if vals else float("nan")
 
 
+def arm_label(r: dict, rows: list[dict]) -> str:
+    """The fit's setting name, with its schedule length when the study ran that setting at
+    more than one length (e.g. ``est4, 6000 steps``), so the arms stay apart."""
+    lengths = {q["steps"] for q in rows if q["setting"] == r["setting"]}
+    return f"{r['setting']}, {r['steps']} steps" if len(lengths) > 1 else r["setting"]
+
+
 def summarise(rows: list[dict]) -> list[dict]:
-    """One line per (setting, dataset): fits, mean cos and its range, fits ≥ 0.95, mean walls
-    and defects (seconds per fit are in each fit's line of table.md)."""
+    """One line per (setting, schedule length, dataset): fits, mean cos and its range, fits
+    ≥ 0.95, mean walls and defects (seconds per fit are in each fit's line of table.md)."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        groups.setdefault((r["setting"], r["dataset"], r["dim"]), []).append(r)
+        groups.setdefault((arm_label(r, rows), r["dataset"], r["dim"]), []).append(r)
     out = []
     for (setting, dataset, dim), rs in groups.items():
         cos = np.array([r["cos"] for r in rs])
@@ -275,13 +282,14 @@ def plot(rows: list[dict], path: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    settings = list(dict.fromkeys(r["setting"] for r in rows))
+    labels = [arm_label(r, rows) for r in rows]
+    settings = list(dict.fromkeys(labels))
     datasets = list(dict.fromkeys(f"{r['dataset']} N={r['dim']}" for r in rows))
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(datasets) * max(1, len(settings)) / 2), 4), dpi=150)
     width = 0.8 / max(1, len(settings))
     for si, s in enumerate(settings):
         for di, d in enumerate(datasets):
-            cs = [r["cos"] for r in rows if r["setting"] == s and f"{r['dataset']} N={r['dim']}" == d]
+            cs = [r["cos"] for r, lab in zip(rows, labels) if lab == s and f"{r['dataset']} N={r['dim']}" == d]
             if not cs:
                 continue
             x = di + (si - (len(settings) - 1) / 2) * width

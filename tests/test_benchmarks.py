@@ -396,3 +396,20 @@ def test_paired_runs_table_on_constructed_runs(tmp_path):
     assert "≥ 0.95: 0 → 1" in text
     with pytest.raises(SystemExit, match="no \\(dataset, seed\\)"):
         paired_table(tmp_path / "a", tmp_path / "missing")
+
+
+def test_lab_summary_keeps_schedule_lengths_of_one_setting_apart():
+    # the same setting run at 6 000 and 12 000 steps is two arms; a setting run at one length keeps its name
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from small_n_lab import summarise
+
+    def fit(setting, steps, seed, cos):
+        return {"setting": setting, "dataset": "legendre-translation", "dim": 21, "steps": steps, "seed": seed,
+                "cos": cos, "census_walls": 0, "census_defects": 1}
+
+    rows = [fit("est4", 6000, 0, 0.4), fit("est4", 6000, 1, 0.6), fit("est4", 12000, 0, 0.9),
+            fit("other", 3000, 0, 0.2)]
+    by = {s["setting"]: s for s in summarise(rows)}
+    assert set(by) == {"est4, 6000 steps", "est4, 12000 steps", "other"}
+    assert by["est4, 6000 steps"]["fits"] == 2 and abs(by["est4, 6000 steps"]["mean cos"] - 0.5) < 1e-12
+    assert by["est4, 12000 steps"]["fits"] == 1 and by["est4, 12000 steps"]["mean cos"] == 0.9
