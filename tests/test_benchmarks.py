@@ -413,3 +413,28 @@ def test_lab_summary_keeps_schedule_lengths_of_one_setting_apart():
     assert set(by) == {"est4, 6000 steps", "est4, 12000 steps", "other"}
     assert by["est4, 6000 steps"]["fits"] == 2 and abs(by["est4, 6000 steps"]["mean cos"] - 0.5) < 1e-12
     assert by["est4, 12000 steps"]["fits"] == 1 and by["est4, 12000 steps"]["mean cos"] == 0.9
+
+
+def test_steps_per_seed_rows_are_seeds_and_columns_lengths(tmp_path):
+    import json
+
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from steps_per_seed import collect, table
+
+    def fit(setting, steps, seed, cos, dataset="legendre-translation"):
+        return {"setting": setting, "dataset": dataset, "dim": 21, "steps": steps, "seed": seed, "cos": cos,
+                "census_chain": "+" * 20 + ".", "provenance": {"git": "abc1234"}}
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text("\n".join(json.dumps(f) for f in [fit("est4", 3000, 0, 0.2), fit("est4", 3000, 1, 0.4),
+                                                   fit("other", 3000, 0, 0.9)]))
+    b.write_text("\n".join(json.dumps(f) for f in [fit("est4", 6000, 0, 0.96), fit("est4", 6000, 1, 0.6),
+                                                   fit("est4", 6000, 0, 0.1, dataset="gaussian-dst")]))
+    fits = collect([f"{a}:est4", f"{b}:est4"], "legendre-translation", 21)
+    assert sorted(fits) == [(0, 3000), (0, 6000), (1, 3000), (1, 6000)]
+    text = table(fits)
+    assert "| seed | 3000 steps | 6000 steps |" in text
+    assert "| mean | 0.300 (2 fits) | 0.780 (2 fits) |" in text
+    assert "| ≥ 0.95 | 0 | 1 |" in text
+    with pytest.raises(SystemExit, match="saved twice"):
+        collect([f"{a}:est4", f"{a}:est4"], "legendre-translation", 21)

@@ -1,0 +1,111 @@
+"""Final cosine of each seed against schedule length, from laboratory fits of one setting
+saved in one or more studies (``results/lab/<study>/runs.jsonl``): does a fit that fails at
+one length succeed at a longer one?
+
+    python benchmarks/steps_per_seed.py results/lab/legendre_sign/runs.jsonl:est4 \\
+        results/lab/legendre_steps/runs.jsonl:est4 --dataset legendre-translation --dim 21 \\
+        --seeds 0 1 2 3 --out results/lab/legendre_steps/per_seed
+
+writes ``per_seed.md`` (one row per seed, one column per schedule length, mean and fits
+≥ 0.95 below, the census chain of each fit) and ``per_seed.png`` (one line per seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from small_n_lab import read_runs, save_text  # noqa: E402
+
+
+def collect(sources: list[str], dataset: str, dim: int, seeds=None) -> dict[tuple[int, int], dict]:
+    """{(seed, steps): fit} of ``dataset`` at N = ``dim`` from ``FILE:SETTING`` sources.  A
+    (seed, steps) pair found twice is an error: two fits of one arm cannot both be shown."""
+    fits: dict[tuple[int, int], dict] = {}
+    for src in sources:
+        path, _, setting = src.rpartition(":")
+        if not path or not setting:
+            raise SystemExit(f"source must be FILE:SETTING, got {src!r}")
+        for r in read_runs(Path(path)):
+            if (r["setting"], r["dataset"], r["dim"]) != (setting, dataset, dim):
+                continue
+            if seeds is not None and r["seed"] not in seeds:
+                continue
+            key = (r["seed"], r["steps"])
+            if key in fits:
+                raise SystemExit(f"seed {key[0]} at {key[1]} steps is saved twice ({src})")
+            fits[key] = r
+    if not fits:
+        raise SystemExit(f"no fit of {dataset} at N = {dim} in {sources}")
+    return fits
+
+
+def table(fits: dict[tuple[int, int], dict], target: float = 0.95) -> str:
+    seeds = sorted({s for s, _ in fits})
+    lengths = sorted({n for _, n in fits})
+    head = "| seed | " + " | ".join(f"{n} steps" for n in lengths) + " |"
+    lines = [head, "|---|" + "---|" * len(lengths)]
+    for s in seeds:
+        cells = [f"{fits[s, n]['cos']:.3f} `{fits[s, n]['census_chain']}`" if (s, n) in fits else "–" for n in lengths]
+        lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    means, hits = [], []
+    for n in lengths:
+        c = np.array([fits[s, n]["cos"] for s in seeds if (s, n) in fits])
+        means.append(f"{c.mean():.3f} ({len(c)} fits)")
+        hits.append(str(int((c >= target).sum())))
+    lines.append("| mean | " + " | ".join(means) + " |")
+    lines.append(f"| ≥ {target} | " + " | ".join(hits) + " |")
+    gits = sorted({f["provenance"]["git"] for f in fits.values()})
+    lines += ["", f"Cell: final cosine similarity and the learned chain in the hidden basis "
+              f"(`symlens.analysis.defect_census`). Code of the fits: {', '.join(gits)}."]
+    return "\n".join(lines) + "\n"
+
+
+def plot(fits: dict[tuple[int, int], dict], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    seeds = sorted({s for s, _ in fits})
+    lengths = sorted({n for _, n in fits})
+    fig, ax = plt.subplots(figsize=(5.5, 3.8), dpi=150)
+    for i, s in enumerate(seeds):
+        xs = [n for n in lengths if (s, n) in fits]
+        ax.plot(xs, [fits[s, n]["cos"] for n in xs], "o-", color=f"C{i}", lw=1.2, ms=4, label=f"seed {s}")
+    mean = [np.mean([fits[s, n]["cos"] for s in seeds if (s, n) in fits]) for n in lengths]
+    ax.plot(lengths, mean, "k--", lw=2, label="mean")
+    ax.axhline(0.95, color="0.5", ls=":", lw=1)
+    ax.set_xscale("log")
+    ax.set_xticks(lengths, [f"{n:,}".replace(",", " ") for n in lengths])
+    ax.minorticks_off()
+    ax.set_xlabel("training steps (log scale)")
+    ax.set_ylabel("final cosine similarity")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("sources", nargs="+", metavar="FILE:SETTING")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--dim", type=int, required=True)
+    p.add_argument("--seeds", type=int, nargs="*")
+    p.add_argument("--title", default="")
+    p.add_argument("--out", type=Path, required=True, help="path stem: writes <out>.md and <out>.png")
+    a = p.parse_args(argv)
+    fits = collect(a.sources, a.dataset, a.dim, a.seeds)
+    save_text(table(fits), a.out.with_suffix(".md"))
+    plot(fits, a.out.with_suffix(".png"), a.title or f"{a.dataset}, N = {a.dim}: final cos against steps")
+
+
+if __name__ == "__main__":
+    main()
