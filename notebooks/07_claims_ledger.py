@@ -67,7 +67,6 @@ cfg = config.get_profile(profile)
 COS_REPRODUCED = 0.90  # cosine similarity of a learned generator that counts as "learned"
 COS_QUALIFIED = 0.50   # ... that counts as partly learned
 SPREAD_MAX = 0.10      # max - min of the per-dataset mean cosine: "stable across datasets"
-SEED_SD_MAX = 0.05     # sd over seeds: "restarts give similar results"
 RECOVERY_MIN = 0.90    # |corr(y, ±s or ±reversed s)|: "outputs almost equal the hidden signals"
 print(f"profile {profile!r}: {config.PROFILE_NOTES[profile]}")
 
@@ -142,7 +141,7 @@ claim("S1", "Accuracy is stable across datasets.", "03",
       f"not reproduced if no dataset reaches {COS_QUALIFIED}; else reproduced if spread ≤ {SPREAD_MAX}, else qualified",
       "not reproduced" if means.max() < COS_QUALIFIED else "reproduced" if spread <= SPREAD_MAX else "qualified")
 
-# The rules of S2 and S6 are the status table's too (symlens.verdicts): one rule per claim.
+# The rules of S2, S5 and S6 are the status table's too (symlens.verdicts): one rule per claim.
 IN_LEDGER = {"reproduced": "reproduced", "partly": "qualified", "not yet": "not reproduced",
              "not tested": "not tested"}
 
@@ -182,16 +181,10 @@ for r in runs:
 restarts = results.saved_restarts(acc_root, acc_profile,
                                   {r["provenance"]["dataset"]: r["config"] for r in run_saved.values()},
                                   keep=table2_cos)
-multi = {ds: v for ds, v in restarts.items() if len(v) > 1}
-sds = [float(np.std(list(v.values()), ddof=1)) for v in multi.values()]
-claim("S5", "Restarts from scratch give similar results.", "03",
-      ("; ".join(f"{ds} seeds {', '.join(map(str, sorted(v)))}: cos {', '.join(f'{v[k]:.3f}' for k in sorted(v))}"
-                 for ds, v in multi.items()) + f"; largest sd {max(sds):.3f}") if sds
-      else "one seed per dataset",
-      f"not tested with one seed; reproduced if every sd ≤ {SEED_SD_MAX} and the generators are learned "
-      f"(cosine ≥ {COS_QUALIFIED}); qualified if the sd is small but they are not",
-      "not tested" if not sds else
-      ("reproduced" if worst >= COS_QUALIFIED else "qualified") if max(sds) <= SEED_SD_MAX else "not reproduced")
+v_restarts = verdicts.restarts_similar(restarts)
+claim("S5", "Restarts from scratch give similar results.", "03", v_restarts.measured,
+      v_restarts.rule.replace("partly", "qualified").replace("not yet", "not reproduced"),
+      IN_LEDGER[v_restarts.level])
 
 # 7. The learned filter is a delta along the symmetry.
 v_filter = verdicts.filter_delta(runs)
@@ -1035,7 +1028,7 @@ display(Markdown(plotting.markdown_table(diff_rows)))
 summary = {"profile": profile, "source_profiles": src_profiles, "ledger": ledger, "counts": counts,
            "findings": findings, "finding_counts": finding_counts,
            "thresholds": {"cos_reproduced": COS_REPRODUCED, "cos_qualified": COS_QUALIFIED, "spread_max": SPREAD_MAX,
-                          "seed_sd_max": SEED_SD_MAX, "converged": verdicts.CONVERGED,
+                          "seed_sd_max": verdicts.SEED_SD_MAX, "converged": verdicts.CONVERGED,
                           "filter_peak_delta": verdicts.PEAK_DELTA, "recovery_min": RECOVERY_MIN,
                           "cos_target": COS_TARGET, "noise_slope_tol": NOISE_SLOPE_TOL,
                           "noise_flat_max": NOISE_FLAT_MAX},

@@ -210,15 +210,8 @@ def status_rows(root: Path) -> tuple[list[dict], dict | None]:
                  "evidence": f"|corr| ≥ {RULES['signal_reproduced']} in {n_sig} of {len(sig)} runs; best "
                              f"{bm.get('signal_correlation', float('nan')):.3f} ({best_sig[0][0]}{shift})",
                  "verdict": "reproduced" if n_sig == len(sig) else ("partly" if n_sig_p else "not yet")})
-    seeds = {ds: v for ds, v in seed_runs(root, study).items() if len(v) > 1}
-    if seeds:
-        ok = [ds for ds, v in seeds.items() if min(v.values()) >= RULES["cos_reproduced"]]
-        some = [ds for ds, v in seeds.items() if max(v.values()) >= RULES["cos_reproduced"]]
-        ev_s = "; ".join(f"`{ds}` seeds {', '.join(map(str, sorted(v)))}: "
-                         f"{', '.join(f'{v[k]:.3f}' for k in sorted(v))}" for ds, v in seeds.items()).replace("`", "")
-        verdict = "reproduced" if len(ok) == len(seeds) else ("partly" if some else "not yet")
-    else:
-        ev_s, verdict = "one seed per dataset so far", "not yet"
+    v = verdicts.restarts_similar(seed_runs(root, study))
+    ev_s, verdict = v.measured, "not yet" if v.level == "not tested" else v.level
     rows.append({"paper item": "restarts from scratch give similar results", "book page": "[Convergence](convergence.md)",
                  "profile and hardware": where, "evidence": ev_s, "verdict": verdict})
     for name, item, page in (("04_dynamics", "Figs 16–17: training dynamics", "[4. Dynamics](notebooks/04_dynamics.ipynb)"),

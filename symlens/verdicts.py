@@ -14,12 +14,17 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["CONVERGED", "PEAK_DELTA", "Verdict", "edge_error", "filter_delta"]
+import numpy as np
+
+__all__ = ["CONVERGED", "PEAK_DELTA", "SEED_SD_MAX", "Verdict", "edge_error", "filter_delta", "restarts_similar"]
 
 #: A run counts as having learned its generator from this cosine similarity on.
 CONVERGED = 0.80
 #: The filter's hidden-basis peak fraction from which it counts as a delta along the symmetry.
 PEAK_DELTA = 0.90
+#: The largest standard deviation of the cosine over seeds of one dataset for which restarts
+#: count as giving similar results.
+SEED_SD_MAX = 0.05
 
 
 class Verdict(NamedTuple):
@@ -56,3 +61,25 @@ def filter_delta(runs: list[dict]) -> Verdict:
     n = sum(p >= PEAK_DELTA for p in peaks)
     measured = f"peak fraction ≥ {PEAK_DELTA} in {n} of {len(runs)} runs (best {max(peaks):.2f})"
     return Verdict("reproduced" if n == len(runs) else "partly" if n else "not yet", measured, rule)
+
+
+def restarts_similar(seeds: dict[str, dict[int, float]]) -> Verdict:
+    """"Restarts from scratch give similar results": the cosine similarity of every saved seed
+    of each dataset (``{dataset: {seed: cosine}}``; datasets with one seed are not evidence)
+    must spread by at most :data:`SEED_SD_MAX` (sample standard deviation); the result is only
+    *reproduced* if the restarts also learn their generator (every cosine ≥ :data:`CONVERGED`),
+    since restarts that fail alike are similar too."""
+    multi = {ds: v for ds, v in seeds.items() if len(v) > 1}
+    rule = (f"sd over seeds ≤ {SEED_SD_MAX} for every dataset: reproduced if every run also has cos ≥ "
+            f"{CONVERGED}, partly if not; not yet if some sd is larger; not tested with one seed per dataset")
+    if not multi:
+        return Verdict("not tested", "one seed per dataset", rule)
+    sd = {ds: float(np.std(list(v.values()), ddof=1)) for ds, v in multi.items()}
+    worst = max(sd, key=sd.get)
+    measured = ("; ".join(f"{ds} seeds {', '.join(map(str, sorted(v)))}: cos "
+                          f"{', '.join(format(v[k], '.3f') for k in sorted(v))}" for ds, v in multi.items())
+                + f"; largest sd {sd[worst]:.3f} ({worst})")
+    if sd[worst] > SEED_SD_MAX:
+        return Verdict("not yet", measured, rule)
+    learned = all(c >= CONVERGED for v in multi.values() for c in v.values())
+    return Verdict("reproduced" if learned else "partly", measured, rule)

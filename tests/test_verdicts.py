@@ -37,3 +37,18 @@ def test_the_status_table_uses_these_thresholds():
     bt = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bt)
     assert bt.RULES["converged"] == verdicts.CONVERGED and bt.RULES["peak_delta"] == verdicts.PEAK_DELTA
+
+
+def test_restarts_similar_is_the_spread_over_seeds_not_the_level():
+    sd = verdicts.SEED_SD_MAX
+    # two seeds 0.02 apart: sample sd 0.0141
+    assert verdicts.restarts_similar({"a": {0: 0.97, 1: 0.99}, "b": {0: 0.96, 1: 0.96}}).level == "reproduced"
+    # similar, but similar failures: partly
+    assert verdicts.restarts_similar({"a": {0: 0.40, 1: 0.42}}).level == "partly"
+    # the old status-table rule (some seed >= 0.95) said "partly" here; the spread says not yet
+    v = verdicts.restarts_similar({"a": {0: 0.973, 1: 0.620}, "b": {0: 0.5}})
+    assert v.level == "not yet" and "largest sd 0.250 (a)" in v.measured and "b seeds" not in v.measured
+    assert verdicts.restarts_similar({"a": {0: 0.9}, "b": {1: 0.2}}).level == "not tested"
+    # at the bar exactly: sd of (x, x + d) is d / sqrt(2)
+    d = sd * 2 ** 0.5
+    assert verdicts.restarts_similar({"a": {0: 0.9, 1: 0.9 + d - 1e-9}}).level == "reproduced"
