@@ -11,7 +11,9 @@ package, no chromedriver).  For each page the test checks that:
   ``#anchors`` are skipped) points to a file that exists in the built site;
 - every formula is typeset by the book's local MathJax (each ``math`` element holds a
   rendered ``.MathJax_CHTML`` and no MathJax error), and no raw TeX delimiter (``\(``,
-  ``\[``, ``$$``) is left in the visible text outside code.
+  ``\[``, ``$$``) is left in the visible text outside code;
+- no table is wider than the page's article column in a 1 280 px window (it would scroll
+  sideways; ``book/_css/tables.css`` lets wide tables wrap).
 
 Chromium cannot resolve any host but localhost here (``--host-resolver-rules``), so the test
 makes no network request, and a page that needs an outside image fails it.  The browser part
@@ -50,6 +52,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _REDIRECT = re.compile(r'http-equiv="Refresh"\s+content="\d+;\s*url=([^"]+)"', re.IGNORECASE)
 
 PAGE_TIMEOUT_S = 30.0
+#: The browser window's width: every table must fit the page at this width without scrolling.
+PAGE_WIDTH_PX = 1280
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +146,8 @@ class _Browser:
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage", "--remote-debugging-pipe",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        # the width the issue asks the tables to fit
+        f"--window-size={PAGE_WIDTH_PX},900",
     ]
 
     def __init__(self, binary: str, profile_dir: Path, log_path: Path):
@@ -269,6 +275,14 @@ _INSPECT = r"""
     raw_delimiters: ['\\(', '\\[', '$$'].filter(d => text.includes(d))
       .map(d => d + ' in "' + text.slice(Math.max(0, text.indexOf(d) - 40), text.indexOf(d) + 40)
       .replace(/\s+/g, ' ') + '"'),
+    // a table that scrolls sideways: wider than the nearest box that has a width
+    wide_tables: Array.from(document.querySelectorAll('.bd-article table')).map(t => {
+      let box = t.parentElement;
+      while (box && box.clientWidth === 0) box = box.parentElement;
+      const head = t.querySelector('th');
+      return {width: t.scrollWidth, room: box ? box.clientWidth : 0,
+              head: head ? head.textContent.trim().slice(0, 40) : ''};
+    }).filter(t => t.width > t.room + 1),
     resources: [
       ...Array.from(document.querySelectorAll('link[href]')).map(l => l.href),
       ...Array.from(document.querySelectorAll('script[src]')).map(s => s.src),
@@ -330,6 +344,9 @@ def test_pages_in_headless_chromium(built_book, site, tmp_path):
                 failures.append(f"{rel}: MathJax error in a formula: {tex}")
             for raw in info["raw_delimiters"]:
                 failures.append(f"{rel}: raw TeX delimiter left in the text: {raw}")
+            for t in info["wide_tables"]:
+                failures.append(f"{rel}: a table is {t['width']} px wide in a {t['room']} px column at "
+                                f"{PAGE_WIDTH_PX} px (first header {t['head']!r})")
             n_formulas += info["formulas"]
             for link in set(info["links"]) | set(info["resources"]):
                 if link.startswith(site) and not _target_file(html, link).is_file():
