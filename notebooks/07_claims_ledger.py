@@ -141,7 +141,8 @@ claim("S1", "Accuracy is stable across datasets.", "03",
       f"not reproduced if no dataset reaches {COS_QUALIFIED}; else reproduced if spread ≤ {SPREAD_MAX}, else qualified",
       "not reproduced" if means.max() < COS_QUALIFIED else "reproduced" if spread <= SPREAD_MAX else "qualified")
 
-# The rules of S2, S5 and S6 are the status table's too (symlens.verdicts): one rule per claim.
+# The rules of S2, S5, S6 and the appendices' trained checks are the status table's too
+# (symlens.verdicts): one rule per claim.
 IN_LEDGER = {"reproduced": "reproduced", "partly": "qualified", "not yet": "not reproduced",
              "not tested": "not tested"}
 
@@ -235,13 +236,12 @@ for appx, text in (("B", "The group convolution is equivariant: the symmetry act
               "qualified if the hidden signal itself fails the literal statement",
               "reproduced" if f0["met"] else "qualified")
     if trained:
-        ok = sum(c["met"] for c in trained)
+        v_trained = verdicts.trained_checks(trained)
         claim(f"{appx}-trained", text + " (on the trained models)", "06",
-              f"{ok} of {len(trained)} checks met: "
+              f"{v_trained.measured}: "
               + "; ".join(f"{c['check'].split(': ', 1)[-1]} = {c['value']:.3f}" for c in trained[:2])
               + (" …" if len(trained) > 2 else ""),
-              "reproduced if all are met, qualified if at least half",
-              "reproduced" if ok == len(trained) else "qualified" if ok >= len(trained) / 2 else "not reproduced")
+              v_trained.rule.replace("partly", "qualified"), IN_LEDGER[v_trained.level])
 
 # The profile qualifies every verdict on a trained model.
 for c in ledger:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["CONVERGED", "PEAK_DELTA", "SEED_SD_MAX", "Verdict", "edge_error", "filter_delta", "restarts_similar"]
+__all__ = ["CONVERGED", "PEAK_DELTA", "SEED_SD_MAX", "Verdict", "edge_error", "filter_delta", "restarts_similar", "trained_checks"]
 
 #: A run counts as having learned its generator from this cosine similarity on.
 CONVERGED = 0.80
@@ -83,3 +83,17 @@ def restarts_similar(seeds: dict[str, dict[int, float]]) -> Verdict:
         return Verdict("not yet", measured, rule)
     learned = all(c >= CONVERGED for v in multi.values() for c in v.values())
     return Verdict("reproduced" if learned else "partly", measured, rule)
+
+
+def trained_checks(checks: list[dict]) -> Verdict:
+    """An appendix's statements checked on trained models (notebook 06's checks of kind
+    ``"trained"``, each with ``met``): reproduced if every check is met, partly if at least
+    half are.  The exact identities (kind ``"identity"``) hold for any G and are not judged
+    here."""
+    trained = [c for c in checks if c.get("kind") == "trained"]
+    rule = "on trained models: reproduced if every check is met, partly if at least half are"
+    if not trained:
+        return Verdict("not tested", "no check on a trained model", rule)
+    ok = sum(bool(c["met"]) for c in trained)
+    level = "reproduced" if ok == len(trained) else "partly" if ok >= len(trained) / 2 else "not yet"
+    return Verdict(level, f"{ok} of {len(trained)} checks met", rule)

@@ -214,3 +214,21 @@ def test_seed_runs_match_configs_saved_before_an_option_existed_and_keep_the_stu
     _run(tmp_path, "smoke/time_to_accuracy/gaussian-dst/seed1", "gaussian-dst", 1, "smoke", 0.7, 0.5, 0, config=full)
     study = {"profile": "smoke", "runs": {("gaussian-dst", 0): {"config": old, "metrics": {"cosine_similarity": 0.4}}}}
     assert bt.seed_runs(tmp_path, study) == {"gaussian-dst": {0: 0.4, 1: 0.7}}
+
+
+def test_status_judges_the_appendix_checks_of_trained_models(bt, tree):
+    def appendix(profile, checks):
+        d = tree / "results" / profile / "06_appendix_checks"
+        d.mkdir(parents=True)
+        (d / "metrics.json").write_text(json.dumps({"metrics": {"checks": checks}, "provenance": {
+            "profile": profile, "device": "cpu", "hardware": "x86_64, 2 threads"}}))
+
+    def row():
+        rows, _ = bt.status_rows(tree)
+        return next(r for r in rows if r["paper item"] == "App. B–F on a trained model")
+
+    appendix("smoke", [{"kind": "trained", "met": True}])
+    assert row()["verdict"] == "not yet" and "smoke" in row()["evidence"]  # a pipeline check judges nothing
+    appendix("cpu", [{"kind": "identity", "met": False}, {"kind": "trained", "met": True},
+                     {"kind": "trained", "met": False}])
+    assert row()["verdict"] == "partly" and row()["evidence"].startswith("1 of 2 checks met")

@@ -52,3 +52,15 @@ def test_restarts_similar_is_the_spread_over_seeds_not_the_level():
     # at the bar exactly: sd of (x, x + d) is d / sqrt(2)
     d = sd * 2 ** 0.5
     assert verdicts.restarts_similar({"a": {0: 0.9, 1: 0.9 + d - 1e-9}}).level == "reproduced"
+
+
+def test_trained_checks_count_only_checks_on_trained_models():
+    def check(kind, met):
+        return {"kind": kind, "met": met}
+
+    ident = [check("identity", False)] * 3  # identities are judged elsewhere: never counted here
+    assert verdicts.trained_checks(ident + [check("trained", True)] * 2).level == "reproduced"
+    v = verdicts.trained_checks(ident + [check("trained", True), check("trained", False)])
+    assert v.level == "partly" and v.measured == "1 of 2 checks met"
+    assert verdicts.trained_checks([check("trained", True)] + [check("trained", False)] * 2).level == "not yet"
+    assert verdicts.trained_checks(ident).level == "not tested"
