@@ -146,10 +146,15 @@ claim("S1", "Accuracy is stable across datasets.", "03",
 IN_LEDGER = {"reproduced": "reproduced", "partly": "qualified", "not yet": "not reproduced",
              "not tested": "not tested"}
 
+
+def ledger_rule(v):
+    """A shared rule's text in the ledger's verdict words."""
+    return v.rule.replace("partly", "qualified").replace("not yet", "not reproduced")
+
 # 3. Most of the small error comes from edge effects.
 v_edge = verdicts.edge_error(runs, acc["uniform_edge_share"])
 claim("S2", "Most of the (small) remaining error comes from edge effects.", "03", v_edge.measured,
-      v_edge.rule.replace("partly", "qualified"), IN_LEDGER[v_edge.level])
+      ledger_rule(v_edge), IN_LEDGER[v_edge.level])
 
 # 4. The minimal generator, not a power of it, is learned every time.
 learned = [r for r in runs if r["cosine_similarity"] >= COS_QUALIFIED]
@@ -184,7 +189,7 @@ restarts = results.saved_restarts(acc_root, acc_profile,
                                   keep=table2_cos)
 v_restarts = verdicts.restarts_similar(restarts)
 claim("S5", "Restarts from scratch give similar results.", "03", v_restarts.measured,
-      v_restarts.rule.replace("partly", "qualified").replace("not yet", "not reproduced"),
+      ledger_rule(v_restarts),
       IN_LEDGER[v_restarts.level])
 
 # 7. The learned filter is a delta along the symmetry.
@@ -192,7 +197,7 @@ v_filter = verdicts.filter_delta(runs)
 claim("S6", "The learned filter is a delta along the symmetry: one spike for translations, a pure "
       "sinusoid for the frequency shift.", "03",
       v_filter.measured + f"; median {np.median([r['filter_peak_fraction'] for r in runs]):.3f}",
-      v_filter.rule.replace("partly", "qualified"), IN_LEDGER[v_filter.level])
+      ledger_rule(v_filter), IN_LEDGER[v_filter.level])
 
 # 8. The outputs are almost equal to the hidden local signals: notebook 5 scores held-out samples;
 # when notebook 3 has a more faithful profile, its runs' scores (training samples) are used instead.
@@ -241,7 +246,7 @@ for appx, text in (("B", "The group convolution is equivariant: the symmetry act
               f"{v_trained.measured}: "
               + "; ".join(f"{c['check'].split(': ', 1)[-1]} = {c['value']:.3f}" for c in trained[:2])
               + (" …" if len(trained) > 2 else ""),
-              v_trained.rule.replace("partly", "qualified"), IN_LEDGER[v_trained.level])
+              ledger_rule(v_trained), IN_LEDGER[v_trained.level])
 
 # The profile qualifies every verdict on a trained model.
 for c in ledger:

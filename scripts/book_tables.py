@@ -121,6 +121,11 @@ def seed_runs(root: Path, study: dict) -> dict:
     return saved_restarts(root / "results", study["profile"], configs, keep=keep)
 
 
+def _status_level(v: verdicts.Verdict) -> str:
+    """The status table's word for a shared rule's level: nothing to judge reads "not yet"."""
+    return "not yet" if v.level == "not tested" else v.level
+
+
 def _count_verdict(n_ok: int, n: int) -> str:
     return "reproduced" if n and n_ok == n else ("partly" if n_ok else "not yet")
 
@@ -193,11 +198,11 @@ def status_rows(root: Path) -> tuple[list[dict], dict | None]:
     v = verdicts.edge_error(ev, study["summary"]["uniform_edge_share"])
     rows.append({"paper item": "the small remaining error sits at the window's edges", "book page": page03,
                  "profile and hardware": where, "evidence": v.measured,
-                 "verdict": "not yet" if v.level == "not tested" else v.level})
+                 "verdict": _status_level(v)})
     v = verdicts.filter_delta(ev)
     rows.append({"paper item": "the filter is a delta along the symmetry", "book page": page03,
                  "profile and hardware": where, "evidence": v.measured,
-                 "verdict": "not yet" if v.level == "not tested" else v.level})
+                 "verdict": _status_level(v)})
     sig = {(ds, s): r["metrics"] for (ds, s), r in runs.items()}
     best_sig = max(sig.items(), key=lambda kv: kv[1].get("signal_correlation", 0.0))
     n_sig = sum(m.get("signal_correlation", 0.0) >= RULES["signal_reproduced"] for m in sig.values())
@@ -211,7 +216,7 @@ def status_rows(root: Path) -> tuple[list[dict], dict | None]:
                              f"{bm.get('signal_correlation', float('nan')):.3f} ({best_sig[0][0]}{shift})",
                  "verdict": "reproduced" if n_sig == len(sig) else ("partly" if n_sig_p else "not yet")})
     v = verdicts.restarts_similar(seed_runs(root, study))
-    ev_s, verdict = v.measured, "not yet" if v.level == "not tested" else v.level
+    ev_s, verdict = v.measured, _status_level(v)
     rows.append({"paper item": "restarts from scratch give similar results", "book page": "[Convergence](convergence.md)",
                  "profile and hardware": where, "evidence": ev_s, "verdict": verdict})
     for name, item, page in (("04_dynamics", "Figs 16–17: training dynamics", "[4. Dynamics](notebooks/04_dynamics.ipynb)"),
@@ -224,8 +229,7 @@ def status_rows(root: Path) -> tuple[list[dict], dict | None]:
         if name == "06_appendix_checks" and prof not in (None, "smoke"):
             # the claims ledger judges the same checks by the same rule
             v = verdicts.trained_checks(_load(root / "results" / prof / name / "metrics.json")["metrics"]["checks"])
-            evidence, verdict = f"{v.measured} (App. B–F on trained models)", (
-                "not yet" if v.level == "not tested" else v.level)
+            evidence, verdict = f"{v.measured} (App. B–F on trained models)", _status_level(v)
         rows.append({"paper item": item, "book page": page,
                      "profile and hardware": _hardware(prov) if prov else "–",
                      "evidence": evidence, "verdict": verdict})
