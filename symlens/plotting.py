@@ -178,13 +178,16 @@ def snapshot_strip(
     steps: Sequence[int],
     suptitle: str | None = None,
     panel_size: float = 1.9,
+    max_columns: int | None = 6,
 ):
-    """Matrices during training: one row per quantity, one column per snapshot.
+    """Matrices during training: one row per quantity, one column per shown snapshot.
 
     rows: label -> array (n_snapshots, N, N), e.g. ``{"generator": ..., "K": ...}``.
     steps: the optimiser step of each snapshot.  Each panel uses its own ±max|M| so early,
-    near-identity snapshots stay visible.  Returns a Figure with
-    ``len(rows) * len(steps)`` axes.
+    near-identity snapshots stay visible.  At most ``max_columns`` snapshots are drawn, evenly
+    spaced and always the first and the last (``None``: all), because a strip of 16 panels
+    shrinks each to a few pixels on a page.  Returns a Figure with ``len(rows)`` × (shown
+    snapshots) axes.
     """
     labels = list(rows)
     stacks = [np.asarray(rows[k], dtype=np.float64) for k in labels]
@@ -194,11 +197,15 @@ def snapshot_strip(
     for k, s in zip(labels, stacks):
         if s.ndim != 3 or s.shape[0] != n:
             raise ValueError(f"row {k!r} must have shape ({n}, N, N), got {s.shape}")
-    fig = _figure((panel_size * n + 0.6, panel_size * len(labels) + (0.5 if suptitle else 0.2)))
-    axs = np.array(fig.subplots(len(labels), n, squeeze=False))
+    if max_columns is not None and max_columns < 2:
+        raise ValueError(f"max_columns must be at least 2 (the first and last snapshot) or None, got {max_columns!r}")
+    shown = (np.arange(n) if max_columns is None or n <= max_columns
+             else np.unique(np.round(np.linspace(0, n - 1, max_columns)).astype(int)))
+    fig = _figure((panel_size * len(shown) + 0.6, panel_size * len(labels) + (0.5 if suptitle else 0.2)))
+    axs = np.array(fig.subplots(len(labels), len(shown), squeeze=False))
     for r, (label, stack) in enumerate(zip(labels, stacks)):
-        for c in range(n):
-            _heatmap(axs[r, c], stack[c], f"{label}, step {int(steps[c])}", ticks=False)
+        for c, i in enumerate(shown):
+            _heatmap(axs[r, c], stack[i], f"{label}, step {int(steps[i])}", ticks=False)
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
     return fig

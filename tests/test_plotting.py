@@ -75,6 +75,18 @@ def test_snapshot_strip():
         plotting.snapshot_strip({"G": stack[:2]}, steps)
 
 
+def test_snapshot_strip_shows_at_most_max_columns_with_first_and_last():
+    steps = list(range(0, 6400, 400))  # 16 snapshots, as a 6 000-step cpu run saves
+    stack = np.stack([_mat(i) for i in range(len(steps))])
+    fig = plotting.snapshot_strip({"G": stack}, steps, max_columns=6)
+    titles = [ax.get_title() for ax in fig.axes]
+    # linspace(0, 15, 6) rounds to 0, 3, 6, 9, 12, 15
+    assert titles == [f"G, step {s}" for s in (0, 1200, 2400, 3600, 4800, 6000)]
+    assert len(plotting.snapshot_strip({"G": stack}, steps, max_columns=None).axes) == 16
+    with pytest.raises(ValueError, match="max_columns"):
+        plotting.snapshot_strip({"G": stack}, steps, max_columns=1)
+
+
 def test_history_curves():
     h = {"step": np.arange(5), "a": np.ones(5), "b": np.arange(5.0), "c": -np.arange(5.0)}
     fig = plotting.history_curves(h, keys=["a", ["b", "c"]], ncols=3)
