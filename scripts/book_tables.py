@@ -121,6 +121,22 @@ def seed_runs(root: Path, study: dict) -> dict:
     return saved_restarts(root / "results", study["profile"], configs, keep=keep)
 
 
+#: The datasets of the paper's Figs 16-17 (notebook 04): pixel translation and frequency shift.
+DYNAMICS_DATASETS = ("gaussian-translation", "gaussian-dst")
+
+
+def training_paths(root: Path, profile: str, datasets) -> dict:
+    """The logged cosine against τ of every saved seed of notebook 03's runs at ``profile``,
+    as ``{dataset: {seed: (tau, cosine)}}`` for :func:`symlens.verdicts.paths_repeat`."""
+    out: dict = {}
+    for ds in datasets:
+        for d in sorted((root / "results" / profile / "03_accuracy" / "runs" / ds).glob("seed*")):
+            if (d / "arrays.npz").exists():
+                with np.load(d / "arrays.npz") as a:
+                    out.setdefault(ds, {})[int(d.name[4:])] = (a["history_tau"], a["history_cosine_similarity"])
+    return out
+
+
 def _status_level(v: verdicts.Verdict) -> str:
     """The status table's word for a shared rule's level: nothing to judge reads "not yet"."""
     return "not yet" if v.level == "not tested" else v.level
@@ -226,6 +242,9 @@ def status_rows(root: Path) -> tuple[list[dict], dict | None]:
         evidence = ("only the smoke pipeline check has been run" if prof == "smoke"
                     else f"run at `{prof}`: see the page" if prof else "not run")
         verdict = "not yet" if prof in (None, "smoke") else "see page"
+        if name == "04_dynamics" and prof not in (None, "smoke"):
+            v = verdicts.paths_repeat(training_paths(root, prof, DYNAMICS_DATASETS))
+            evidence, verdict = f"training paths: {v.measured}", _status_level(v)
         if name == "06_appendix_checks" and prof not in (None, "smoke"):
             # the claims ledger judges the same checks by the same rule
             v = verdicts.trained_checks(_load(root / "results" / prof / name / "metrics.json")["metrics"]["checks"])

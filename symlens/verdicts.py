@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["CONVERGED", "PEAK_DELTA", "SEED_SD_MAX", "Verdict", "edge_error", "filter_delta", "restarts_similar", "trained_checks"]
+__all__ = ["CONVERGED", "PEAK_DELTA", "SEED_SD_MAX", "Verdict", "edge_error", "filter_delta", "paths_repeat", "restarts_similar", "trained_checks", "PATH_GAP_MAX"]
 
 #: A run counts as having learned its generator from this cosine similarity on.
 CONVERGED = 0.80
@@ -25,6 +25,9 @@ PEAK_DELTA = 0.90
 #: The largest standard deviation of the cosine over seeds of one dataset for which restarts
 #: count as giving similar results.
 SEED_SD_MAX = 0.05
+#: The largest gap between the cosine-against-τ curves of two seeds of one dataset for which
+#: the training paths count as repeatable.
+PATH_GAP_MAX = 0.10
 
 
 class Verdict(NamedTuple):
@@ -83,6 +86,43 @@ def restarts_similar(seeds: dict[str, dict[int, float]]) -> Verdict:
         return Verdict("not yet", measured, rule)
     learned = all(c >= CONVERGED for v in multi.values() for c in v.values())
     return Verdict("reproduced" if learned else "partly", measured, rule)
+
+
+def paths_repeat(curves: dict[str, dict[int, tuple]], grid: int = 19) -> Verdict:
+    """"Optimization paths are similar and repeatable along different experiments" (Figs
+    16-17): ``{dataset: {seed: (tau (T,), cosine (T,))}}``, each seed's logged cosine
+    similarity against training time τ.  The curves are compared on ``grid`` values of τ from
+    0.1 to the end all seeds reached (linear interpolation); a dataset's gap is the largest
+    spread between its seeds at one τ.  Reproduced if every gap is at most
+    :data:`PATH_GAP_MAX` and every run ends at cos ≥ :data:`CONVERGED` (paths that all stall
+    alike are repeatable too, which is *partly*); datasets with one seed are not evidence."""
+    multi = {ds: v for ds, v in curves.items() if len(v) > 1}
+    rule = (f"largest gap between seeds' cos-against-τ curves ≤ {PATH_GAP_MAX} for every dataset: reproduced "
+            f"if every run also ends at cos ≥ {CONVERGED}, partly if not; not yet if some gap is larger; "
+            f"not tested with one seed per dataset")
+    if not multi:
+        return Verdict("not tested", "one seed per dataset", rule)
+    gaps, finals = {}, []
+    for ds, seeds in multi.items():
+        taus = [np.asarray(t, dtype=np.float64) for t, _ in seeds.values()]
+        for (t, c), seed in zip(seeds.values(), seeds):
+            if np.shape(t) != np.shape(c) or np.ndim(t) != 1 or len(t) < 2:
+                raise ValueError(f"{ds} seed {seed}: tau and cosine must be 1-d of one length >= 2, "
+                                 f"got {np.shape(t)} and {np.shape(c)}")
+        end = min(float(t.max()) for t in taus)
+        if end <= 0.1:
+            raise ValueError(f"{ds}: the runs must pass tau 0.1 to compare their paths (they reach {end:.3f})")
+        at = np.linspace(0.1, end, grid)
+        ys = np.stack([np.interp(at, np.asarray(t, dtype=np.float64), np.asarray(c, dtype=np.float64))
+                       for t, c in seeds.values()])
+        gaps[ds] = float((ys.max(axis=0) - ys.min(axis=0)).max())
+        finals += [float(np.asarray(c)[-1]) for _, c in seeds.values()]
+    worst = max(gaps, key=gaps.get)
+    measured = ("; ".join(f"{ds} ({len(multi[ds])} seeds) gap {g:.2f}" for ds, g in gaps.items())
+                + f"; final cos {min(finals):.3f}–{max(finals):.3f}")
+    if gaps[worst] > PATH_GAP_MAX:
+        return Verdict("not yet", measured, rule)
+    return Verdict("reproduced" if min(finals) >= CONVERGED else "partly", measured, rule)
 
 
 def trained_checks(checks: list[dict]) -> Verdict:

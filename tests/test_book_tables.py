@@ -232,3 +232,29 @@ def test_status_judges_the_appendix_checks_of_trained_models(bt, tree):
     appendix("cpu", [{"kind": "identity", "met": False}, {"kind": "trained", "met": True},
                      {"kind": "trained", "met": False}])
     assert row()["verdict"] == "partly" and row()["evidence"].startswith("1 of 2 checks met")
+
+
+def test_status_judges_the_training_paths_of_figs_16_17(bt, tree):
+    def dynamics(profile):
+        d = tree / "results" / profile / "04_dynamics"
+        d.mkdir(parents=True)
+        (d / "metrics.json").write_text(json.dumps({"metrics": {}, "provenance": {
+            "profile": profile, "device": "cpu", "hardware": "x86_64, 2 threads"}}))
+
+    def path(ds, seed, cos):
+        d = tree / "results" / "cpu" / "03_accuracy" / "runs" / ds / f"seed{seed}"
+        d.mkdir(parents=True, exist_ok=True)
+        tau = np.linspace(0, 1, 11)
+        np.savez(d / "arrays.npz", history_tau=tau, history_cosine_similarity=cos * tau)
+
+    def row():
+        rows, _ = bt.status_rows(tree)
+        return next(r for r in rows if r["paper item"] == "Figs 16–17: training dynamics")
+
+    dynamics("cpu")
+    path("gaussian-translation", 0, 0.97)
+    path("gaussian-translation", 1, 0.95)   # largest gap 0.02, at τ = 1
+    assert row()["verdict"] == "reproduced" and "gap 0.02" in row()["evidence"]
+    path("gaussian-dst", 0, 0.97)
+    path("gaussian-dst", 1, 0.50)           # gap 0.47: the second seed's path is another one
+    assert row()["verdict"] == "not yet" and "gaussian-dst (2 seeds) gap 0.47" in row()["evidence"]

@@ -1,5 +1,8 @@
 """symlens.verdicts: the rules the status table and the claims ledger share, on constructed evidence."""
 
+import numpy as np
+import pytest
+
 from symlens import verdicts
 
 
@@ -64,3 +67,23 @@ def test_trained_checks_count_only_checks_on_trained_models():
     assert v.level == "partly" and v.measured == "1 of 2 checks met"
     assert verdicts.trained_checks([check("trained", True)] + [check("trained", False)] * 2).level == "not yet"
     assert verdicts.trained_checks(ident).level == "not tested"
+
+
+def test_paths_repeat_compares_curves_on_tau_not_on_their_own_sampling():
+    t = np.linspace(0.0, 1.0, 21)
+    rise = np.clip(1.2 * t, 0, 0.97)
+    # the same (linear) path logged on another τ grid is the same path: gap 0
+    t2 = np.linspace(0.0, 1.0, 7)
+    same = {"a": {0: (t, 0.97 * t), 1: (t2, 0.97 * t2)}}
+    v = verdicts.paths_repeat(same)
+    assert v.level == "reproduced" and "gap 0.00" in v.measured
+    # one seed lags by 0.2 in τ: at τ = 0.5 the curves are 0.60 and 0.36 apart by 0.24
+    lag = {"a": {0: (t, rise), 1: (t, np.clip(1.2 * (t - 0.2), 0, 0.97))}}
+    v = verdicts.paths_repeat(lag)
+    assert v.level == "not yet" and "gap 0.24" in v.measured
+    # paths that stall alike repeat, but the claim is about learning runs
+    stall = {"a": {0: (t, 0.3 + 0 * t), 1: (t, 0.32 + 0 * t)}}
+    assert verdicts.paths_repeat(stall).level == "partly"
+    assert verdicts.paths_repeat({"a": {0: (t, rise)}}).level == "not tested"
+    with pytest.raises(ValueError, match="one length"):
+        verdicts.paths_repeat({"a": {0: (t, rise[:-1]), 1: (t, rise)}})
