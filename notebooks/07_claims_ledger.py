@@ -63,9 +63,10 @@ t_start = time.perf_counter()
 out = results.notebook_dir(profile, NAME)
 cfg = config.get_profile(profile)
 
-# Thresholds of the verdicts.
-COS_REPRODUCED = 0.90  # cosine similarity of a learned generator that counts as "learned"
-COS_QUALIFIED = 0.50   # ... that counts as partly learned
+# Thresholds of the verdicts; those of the generator's cosine are the status table's
+# (symlens.verdicts), so the two pages never judge the same runs differently.
+COS_REPRODUCED = verdicts.COS_REPRODUCED  # cosine similarity of a generator close to the true one
+COS_QUALIFIED = verdicts.CONVERGED        # ... of a run that learned its generator
 SPREAD_MAX = 0.10      # max - min of the per-dataset mean cosine: "stable across datasets"
 RECOVERY_MIN = 0.90    # |corr(y, ±s or ±reversed s)|: "outputs almost equal the hidden signals"
 print(f"profile {profile!r}: {config.PROFILE_NOTES[profile]}")
@@ -127,21 +128,7 @@ by_ds = {r["dataset"]: r for r in acc["table2"]}
 means = np.array([r["cos_mean"] for r in acc["table2"]])
 cos_runs = np.array([r["cosine_similarity"] for r in runs])
 
-# 1. Table 2: the learned generator is close to the true one, for all six datasets.
-worst = float(means.min())
-claim("T2", "The learned generator is close to the true one for all six datasets (Table 2).", "03",
-      f"lowest per-dataset mean cosine {worst:.3f} ({acc['table2'][int(means.argmin())]['dataset']})",
-      f"reproduced if ≥ {COS_REPRODUCED}, qualified if ≥ {COS_QUALIFIED}",
-      "reproduced" if worst >= COS_REPRODUCED else "qualified" if worst >= COS_QUALIFIED else "not reproduced")
-
-# 2. Accuracy is stable across datasets.
-spread = float(means.max() - means.min())
-claim("S1", "Accuracy is stable across datasets.", "03",
-      f"spread of the per-dataset mean cosine {spread:.3f}; lowest {worst:.3f}",
-      f"not reproduced if no dataset reaches {COS_QUALIFIED}; else reproduced if spread ≤ {SPREAD_MAX}, else qualified",
-      "not reproduced" if means.max() < COS_QUALIFIED else "reproduced" if spread <= SPREAD_MAX else "qualified")
-
-# The rules of S2, S5, S6 and the appendices' trained checks are the status table's too
+# The rules of T2, S2, S3, S5, S6 and the appendices' trained checks are the status table's too
 # (symlens.verdicts): one rule per claim.
 IN_LEDGER = {"reproduced": "reproduced", "partly": "qualified", "not yet": "not reproduced",
              "not tested": "not tested"}
@@ -151,21 +138,29 @@ def ledger_rule(v):
     """A shared rule's text in the ledger's verdict words."""
     return v.rule.replace("partly", "qualified").replace("not yet", "not reproduced")
 
+# 1. Table 2: the learned generator is close to the true one, for all six datasets.
+worst = float(means.min())
+v_t2 = verdicts.all_datasets_learned({r["dataset"]: float(r["cos_mean"]) for r in acc["table2"]})
+claim("T2", "The learned generator is close to the true one for all six datasets (Table 2).", "03",
+      v_t2.measured, ledger_rule(v_t2), IN_LEDGER[v_t2.level])
+
+# 2. Accuracy is stable across datasets.
+spread = float(means.max() - means.min())
+claim("S1", "Accuracy is stable across datasets.", "03",
+      f"spread of the per-dataset mean cosine {spread:.3f}; lowest {worst:.3f}",
+      f"not reproduced if no dataset reaches {COS_QUALIFIED}; else reproduced if spread ≤ {SPREAD_MAX}, else qualified",
+      "not reproduced" if means.max() < COS_QUALIFIED else "reproduced" if spread <= SPREAD_MAX else "qualified")
+
 # 3. Most of the small error comes from edge effects.
 v_edge = verdicts.edge_error(runs, acc["uniform_edge_share"])
 claim("S2", "Most of the (small) remaining error comes from edge effects.", "03", v_edge.measured,
       ledger_rule(v_edge), IN_LEDGER[v_edge.level])
 
 # 4. The minimal generator, not a power of it, is learned every time.
-learned = [r for r in runs if r["cosine_similarity"] >= COS_QUALIFIED]
-powers = [r["best_power"] for r in runs]
-n_min = sum(1 for r in learned if r["best_power"] == 1)
+v_min = verdicts.minimal_generator(runs)
 claim("S3", "The minimal generator (not a power of it) is learned every time.", "03",
-      f"best power per run {powers}; {n_min} of {len(runs)} runs closest to T¹ with cosine ≥ {COS_QUALIFIED}",
-      f"reproduced if every run is closest to T¹ with cosine ≥ {COS_QUALIFIED}; qualified if every run with "
-      f"cosine ≥ {COS_QUALIFIED} is closest to T¹",
-      "reproduced" if n_min == len(runs) else "qualified" if learned and n_min == len(learned)
-      else "not reproduced")
+      f"best power per run {[r['best_power'] for r in runs]}; {v_min.measured}", ledger_rule(v_min),
+      IN_LEDGER[v_min.level])
 
 # 5. One hyperparameter set serves all datasets.
 run_saved = {k: json.loads((acc_root / d / "metrics.json").read_text()) for k, d in acc["run_dirs"].items()}
@@ -175,8 +170,7 @@ configs_equal = len(run_configs) == 1
 claim("S4", "One set of hyperparameters serves all datasets.", "03",
       f"one configuration for all runs: {configs_equal}; lowest per-dataset mean cosine {worst:.3f}",
       f"same configuration, and reproduced / qualified as for T2",
-      "not reproduced" if not configs_equal else
-      "reproduced" if worst >= COS_REPRODUCED else "qualified" if worst >= COS_QUALIFIED else "not reproduced")
+      "not reproduced" if not configs_equal else IN_LEDGER[v_t2.level])
 
 # 6. Restarts give similar results: every saved run of the evidence profile with the same
 # configuration as that dataset's Table 2 run (other seeds may be saved elsewhere, e.g. by the

@@ -34,8 +34,8 @@ from symlens.results import saved_restarts
 #: The thresholds of the verdicts (the paper's own Table 2 numbers could not be recovered, so
 #: "close to the true generator" is given a number here).
 RULES = {
-    "cos_reproduced": 0.95,   # generator cosine similarity at or above: reproduced
-    "cos_partly": 0.80,       # at or above: partly; below: not yet
+    "cos_reproduced": verdicts.COS_REPRODUCED,  # generator cosine similarity at or above: reproduced
+    "cos_partly": verdicts.CONVERGED,  # at or above: partly; below: not yet
     "converged": verdicts.CONVERGED,  # a run counts as having learned its generator from this cosine
     "peak_delta": verdicts.PEAK_DELTA,  # filter peak fraction of a delta along the symmetry
     "signal_reproduced": 0.90,  # |correlation| of y with the aligned hidden signal
@@ -142,10 +142,6 @@ def _status_level(v: verdicts.Verdict) -> str:
     return "not yet" if v.level == "not tested" else v.level
 
 
-def _count_verdict(n_ok: int, n: int) -> str:
-    return "reproduced" if n and n_ok == n else ("partly" if n_ok else "not yet")
-
-
 def _mean_sd(values) -> str:
     """"mean ± sd" over seeds to 3 decimals (the sd needs two values), "–" for none."""
     v = np.asarray(values, dtype=np.float64)
@@ -196,21 +192,14 @@ def status_rows(root: Path) -> tuple[list[dict], dict | None]:
                          f"{'s' if len(rc) > 1 else ''} ≥ {RULES['cos_reproduced']}")
         rows.append({"paper item": f"Table 2, {ds}", "book page": page03, "profile and hardware": where,
                      "evidence": evidence, "verdict": _cos_verdict(mean_cos[ds])})
-    n_good = sum(c >= RULES["cos_reproduced"] for c in mean_cos.values())
+    # the Table 2, minimal-generator, edge and filter rules are the claims ledger's too (symlens.verdicts)
+    v = verdicts.all_datasets_learned(mean_cos)
     rows.append({"paper item": "Figs 8–13: learned generator ≈ true generator", "book page": page03,
-                 "profile and hardware": where,
-                 "evidence": f"{n_good} of {len(datasets)} datasets at cos ≥ {RULES['cos_reproduced']}",
-                 "verdict": _count_verdict(n_good, len(datasets))})
+                 "profile and hardware": where, "evidence": v.measured, "verdict": _status_level(v)})
     ev = [r["evidence"] for r in runs.values()]
-    conv = [e for e in ev if e["cosine_similarity"] >= RULES["converged"]]
-    power1 = [e for e in conv if e["best_power"] == 1]
+    v = verdicts.minimal_generator(ev)
     rows.append({"paper item": "the minimal generator (T, not T², T³) is learned", "book page": page03,
-                 "profile and hardware": where,
-                 "evidence": f"best power 1 in {len(power1)} of the {len(conv)} runs with cos ≥ {RULES['converged']} "
-                             f"({len(ev)} runs)",
-                 "verdict": "reproduced" if conv and len(power1) == len(conv) == len(ev) else
-                            ("partly" if conv and len(power1) == len(conv) else "not yet")})
-    # the edge and filter rules are the claims ledger's too (symlens.verdicts)
+                 "profile and hardware": where, "evidence": v.measured, "verdict": _status_level(v)})
     v = verdicts.edge_error(ev, study["summary"]["uniform_edge_share"])
     rows.append({"paper item": "the small remaining error sits at the window's edges", "book page": page03,
                  "profile and hardware": where, "evidence": v.measured,

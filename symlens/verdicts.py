@@ -16,8 +16,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["CONVERGED", "PEAK_DELTA", "SEED_SD_MAX", "Verdict", "edge_error", "filter_delta", "paths_repeat", "restarts_similar", "trained_checks", "PATH_GAP_MAX"]
+__all__ = ["COS_REPRODUCED", "CONVERGED", "all_datasets_learned", "minimal_generator", "PEAK_DELTA", "SEED_SD_MAX", "Verdict", "edge_error", "filter_delta", "paths_repeat", "restarts_similar", "trained_checks", "PATH_GAP_MAX"]
 
+#: A generator counts as reproduced (Table 2's "close to the true one") from this cosine similarity on.
+COS_REPRODUCED = 0.95
 #: A run counts as having learned its generator from this cosine similarity on.
 CONVERGED = 0.80
 #: The filter's hidden-basis peak fraction from which it counts as a delta along the symmetry.
@@ -34,6 +36,35 @@ class Verdict(NamedTuple):
     level: str     # "reproduced", "partly", "not yet" or "not tested"
     measured: str  # the values the level was decided from
     rule: str      # the rule, in words
+
+
+def all_datasets_learned(mean_cos: dict[str, float]) -> Verdict:
+    """"The learned generator is close to the true one for all datasets" (Table 2), from each
+    dataset's mean cosine similarity over seeds: reproduced if every dataset reaches
+    :data:`COS_REPRODUCED`, partly if some do."""
+    rule = (f"per-dataset mean cos ≥ {COS_REPRODUCED}: reproduced if every dataset reaches it, partly if some do")
+    if not mean_cos:
+        return Verdict("not tested", "no dataset", rule)
+    n_ok = sum(c >= COS_REPRODUCED for c in mean_cos.values())
+    low = min(mean_cos, key=mean_cos.get)
+    measured = (f"{n_ok} of {len(mean_cos)} datasets at mean cos ≥ {COS_REPRODUCED}; lowest {mean_cos[low]:.3f} ({low})")
+    return Verdict("reproduced" if n_ok == len(mean_cos) else "partly" if n_ok else "not yet", measured, rule)
+
+
+def minimal_generator(runs: list[dict]) -> Verdict:
+    """"The minimal generator (T, not T² or T³) is learned": judged on the runs that learned a
+    generator (cosine ≥ :data:`CONVERGED`), each of which must be closest to T¹
+    (``best_power``); reproduced only if every run learned one."""
+    conv = [r for r in runs if r["cosine_similarity"] >= CONVERGED]
+    power1 = [r for r in conv if r["best_power"] == 1]
+    rule = (f"over the runs with cos ≥ {CONVERGED}: reproduced if every run reaches it and is closest to T¹; "
+            f"partly if each run that reaches it is; not tested if none does")
+    if not conv:
+        return Verdict("not tested", f"no run with cos ≥ {CONVERGED} ({len(runs)} runs)", rule)
+    measured = f"best power 1 in {len(power1)} of the {len(conv)} runs with cos ≥ {CONVERGED} ({len(runs)} runs)"
+    level = ("reproduced" if len(power1) == len(conv) == len(runs) else
+             "partly" if len(power1) == len(conv) else "not yet")
+    return Verdict(level, measured, rule)
 
 
 def edge_error(runs: list[dict], uniform_share: float) -> Verdict:

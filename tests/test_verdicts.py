@@ -87,3 +87,21 @@ def test_paths_repeat_compares_curves_on_tau_not_on_their_own_sampling():
     assert verdicts.paths_repeat({"a": {0: (t, rise)}}).level == "not tested"
     with pytest.raises(ValueError, match="one length"):
         verdicts.paths_repeat({"a": {0: (t, rise[:-1]), 1: (t, rise)}})
+
+
+def test_all_datasets_learned_counts_datasets_at_the_reproduced_threshold():
+    assert verdicts.all_datasets_learned({"a": 0.97, "b": 0.95}).level == "reproduced"
+    v = verdicts.all_datasets_learned({"a": 0.97, "b": 0.94})
+    assert v.level == "partly" and v.measured == "1 of 2 datasets at mean cos ≥ 0.95; lowest 0.940 (b)"
+    assert verdicts.all_datasets_learned({"a": 0.90, "b": 0.85}).level == "not yet"
+    assert verdicts.all_datasets_learned({}).level == "not tested"
+
+
+def test_minimal_generator_judges_only_the_runs_that_learned():
+    def run(cos, power):
+        return {"cosine_similarity": cos, "best_power": power}
+    assert verdicts.minimal_generator([run(0.97, 1), run(0.85, 1)]).level == "reproduced"
+    assert verdicts.minimal_generator([run(0.97, 1), run(0.3, 2)]).level == "partly"  # the failed run is not judged
+    v = verdicts.minimal_generator([run(0.97, 1), run(0.9, 2)])
+    assert v.level == "not yet" and v.measured.startswith("best power 1 in 1 of the 2 runs")
+    assert verdicts.minimal_generator([run(0.3, 1)]).level == "not tested"
