@@ -25,8 +25,8 @@
 # saved numbers with the thresholds defined below, not typed in:
 #
 # - **reproduced**: the evidence meets the threshold;
-# - **qualified**: it meets a weaker threshold, or holds only in part;
-# - **not reproduced**: it does not;
+# - **partly**: it meets a weaker threshold, or holds only in part;
+# - **not yet**: it does not;
 # - **not tested**: nothing in this companion measures it.
 #
 # **Best evidence.** For each notebook the ledger reads, it uses the most faithful profile
@@ -34,7 +34,7 @@
 # {doc}`../best_evidence` page uses), in this session's `results/` or the committed one, and
 # names that profile beside every verdict. A verdict is only as good as the profile behind
 # it: at `smoke` a model trains for a few hundred steps instead of the paper's million, so
-# "not reproduced" there says that the smoke run did not get there, not that the paper is
+# "not yet" there says that the smoke run did not get there, not that the paper is
 # wrong. The ledger trains nothing; only when a notebook has no saved results at any profile
 # does it first run that notebook with papermill at this notebook's profile, exactly as
 # `make reproduce` does.
@@ -66,7 +66,7 @@ cfg = config.get_profile(profile)
 # Thresholds of the verdicts; those of the generator's cosine are the status table's
 # (symlens.verdicts), so the two pages never judge the same runs differently.
 COS_REPRODUCED = verdicts.COS_REPRODUCED  # cosine similarity of a generator close to the true one
-COS_QUALIFIED = verdicts.CONVERGED        # ... of a run that learned its generator
+COS_PARTLY = verdicts.CONVERGED        # ... of a run that learned its generator
 SPREAD_MAX = 0.10      # max - min of the per-dataset mean cosine: "stable across datasets"
 RECOVERY_MIN = 0.90    # |corr(y, ±s or ±reversed s)|: "outputs almost equal the hidden signals"
 print(f"profile {profile!r}: {config.PROFILE_NOTES[profile]}")
@@ -130,37 +130,30 @@ cos_runs = np.array([r["cosine_similarity"] for r in runs])
 
 # The rules of T2, S2, S3, S5, S6 and the appendices' trained checks are the status table's too
 # (symlens.verdicts): one rule per claim.
-IN_LEDGER = {"reproduced": "reproduced", "partly": "qualified", "not yet": "not reproduced",
-             "not tested": "not tested"}
-
-
-def ledger_rule(v):
-    """A shared rule's text in the ledger's verdict words."""
-    return v.rule.replace("partly", "qualified").replace("not yet", "not reproduced")
 
 # 1. Table 2: the learned generator is close to the true one, for all six datasets.
 worst = float(means.min())
 v_t2 = verdicts.all_datasets_learned({r["dataset"]: float(r["cos_mean"]) for r in acc["table2"]})
 claim("T2", "The learned generator is close to the true one for all six datasets (Table 2).", "03",
-      v_t2.measured, ledger_rule(v_t2), IN_LEDGER[v_t2.level])
+      v_t2.measured, v_t2.rule, v_t2.level)
 
 # 2. Accuracy is stable across datasets.
 spread = float(means.max() - means.min())
 claim("S1", "Accuracy is stable across datasets.", "03",
       f"spread of the per-dataset mean cosine {spread:.3f}; lowest {worst:.3f}",
-      f"not reproduced if no dataset reaches {COS_QUALIFIED}; else reproduced if spread ≤ {SPREAD_MAX}, else qualified",
-      "not reproduced" if means.max() < COS_QUALIFIED else "reproduced" if spread <= SPREAD_MAX else "qualified")
+      f"not yet if no dataset reaches {COS_PARTLY}; else reproduced if spread ≤ {SPREAD_MAX}, else partly",
+      "not yet" if means.max() < COS_PARTLY else "reproduced" if spread <= SPREAD_MAX else "partly")
 
 # 3. Most of the small error comes from edge effects.
 v_edge = verdicts.edge_error(runs, acc["uniform_edge_share"])
 claim("S2", "Most of the (small) remaining error comes from edge effects.", "03", v_edge.measured,
-      ledger_rule(v_edge), IN_LEDGER[v_edge.level])
+      v_edge.rule, v_edge.level)
 
 # 4. The minimal generator, not a power of it, is learned every time.
 v_min = verdicts.minimal_generator(runs)
 claim("S3", "The minimal generator (not a power of it) is learned every time.", "03",
-      f"best power per run {[r['best_power'] for r in runs]}; {v_min.measured}", ledger_rule(v_min),
-      IN_LEDGER[v_min.level])
+      f"best power per run {[r['best_power'] for r in runs]}; {v_min.measured}", v_min.rule,
+      v_min.level)
 
 # 5. One hyperparameter set serves all datasets.
 run_saved = {k: json.loads((acc_root / d / "metrics.json").read_text()) for k, d in acc["run_dirs"].items()}
@@ -169,8 +162,8 @@ run_configs = {json.dumps(results.comparable_config(r["config"]), sort_keys=True
 configs_equal = len(run_configs) == 1
 claim("S4", "One set of hyperparameters serves all datasets.", "03",
       f"one configuration for all runs: {configs_equal}; lowest per-dataset mean cosine {worst:.3f}",
-      f"same configuration, and reproduced / qualified as for T2",
-      "not reproduced" if not configs_equal else IN_LEDGER[v_t2.level])
+      f"same configuration, and reproduced / partly as for T2",
+      "not yet" if not configs_equal else v_t2.level)
 
 # 6. Restarts give similar results: every saved run of the evidence profile with the same
 # configuration as that dataset's Table 2 run (other seeds may be saved elsewhere, e.g. by the
@@ -183,15 +176,15 @@ restarts = results.saved_restarts(acc_root, acc_profile,
                                   keep=table2_cos)
 v_restarts = verdicts.restarts_similar(restarts)
 claim("S5", "Restarts from scratch give similar results.", "03", v_restarts.measured,
-      ledger_rule(v_restarts),
-      IN_LEDGER[v_restarts.level])
+      v_restarts.rule,
+      v_restarts.level)
 
 # 7. The learned filter is a delta along the symmetry.
 v_filter = verdicts.filter_delta(runs)
 claim("S6", "The learned filter is a delta along the symmetry: one spike for translations, a pure "
       "sinusoid for the frequency shift.", "03",
       v_filter.measured + f"; median {np.median([r['filter_peak_fraction'] for r in runs]):.3f}",
-      ledger_rule(v_filter), IN_LEDGER[v_filter.level])
+      v_filter.rule, v_filter.level)
 
 # 8. The outputs are almost equal to the hidden local signals: notebook 5 scores held-out samples;
 # when notebook 3 has a more faithful profile, its runs' scores (training samples) are used instead.
@@ -203,9 +196,9 @@ else:
     src7, where7 = "05", "held-out samples"
 claim("S7", "The outputs are almost equal to the hidden local signals (up to sign, reflection and shift).", src7,
       f"|correlation| per dataset ({where7}): min {corr.min():.3f}, max {corr.max():.3f}",
-      f"reproduced if all ≥ {RECOVERY_MIN}, qualified if some are",
-      "reproduced" if (corr >= RECOVERY_MIN).all() else "qualified" if (corr >= RECOVERY_MIN).any()
-      else "not reproduced")
+      f"reproduced if all ≥ {RECOVERY_MIN}, partly if some are",
+      "reproduced" if (corr >= RECOVERY_MIN).all() else "partly" if (corr >= RECOVERY_MIN).any()
+      else "not yet")
 
 # 9-11. Claims no notebook here measures.
 claim("S8", "Preliminary runs at about twice the dimension (≈ 66) behaved similarly.", "—",
@@ -227,26 +220,26 @@ for appx, text in (("B", "The group convolution is equivariant: the symmetry act
     if ident:
         ok = sum(c["met"] for c in ident)
         claim(f"{appx}-exact", text + " (the identity)", "06", f"{ok} of {len(ident)} identities hold",
-              "reproduced if all hold", "reproduced" if ok == len(ident) else "not reproduced")
+              "reproduced if all hold", "reproduced" if ok == len(ident) else "not yet")
     if finding:
         f0 = finding[0]
         claim(f"{appx}-signal", text + " (does the ideal representation, the hidden signal, satisfy it?)", "06",
               f"{f0['check']}: measured {f0['value']:.3f}",
-              "qualified if the hidden signal itself fails the literal statement",
-              "reproduced" if f0["met"] else "qualified")
+              "partly if the hidden signal itself fails the literal statement",
+              "reproduced" if f0["met"] else "partly")
     if trained:
         v_trained = verdicts.trained_checks(trained)
         claim(f"{appx}-trained", text + " (on the trained models)", "06",
               f"{v_trained.measured}: "
               + "; ".join(f"{c['check'].split(': ', 1)[-1]} = {c['value']:.3f}" for c in trained[:2])
               + (" …" if len(trained) > 2 else ""),
-              ledger_rule(v_trained), IN_LEDGER[v_trained.level])
+              v_trained.rule, v_trained.level)
 
 # The profile qualifies every verdict on a trained model.
 for c in ledger:
     c["evidence"] = f"notebook {c['source']}, `{c['profile']}`" if c["profile"] else "—"
     c["note"] = ("smoke profile: models not converged; says nothing about the paper"
-                 if c["verdict"] == "not reproduced" and c["profile"] == "smoke"
+                 if c["verdict"] == "not yet" and c["profile"] == "smoke"
                  and not c["id"].endswith("-exact") else "")
     c["verdict shown"] = c["verdict"] + (f" ({c['note']})" if c["note"] else "")
 display(Markdown(plotting.markdown_table(ledger, columns=["id", "claim", "evidence", "measured", "verdict shown"])
@@ -254,7 +247,7 @@ display(Markdown(plotting.markdown_table(ledger, columns=["id", "claim", "eviden
 
 # %% tags=["hide-input"]
 # NBVAL_IGNORE_OUTPUT
-counts = {v: sum(c["verdict"] == v for c in ledger) for v in ("reproduced", "qualified", "not reproduced", "not tested")}
+counts = {v: sum(c["verdict"] == v for c in ledger) for v in ("reproduced", "partly", "not yet", "not tested")}
 src_profiles = sorted({c["profile"] for c in ledger if c["profile"]})
 print(f"profiles {', '.join(src_profiles)}: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
 
@@ -1073,7 +1066,7 @@ display(Markdown(plotting.markdown_table(diff_rows)))
 # NBVAL_IGNORE_OUTPUT
 summary = {"profile": profile, "source_profiles": src_profiles, "ledger": ledger, "counts": counts,
            "findings": findings, "finding_counts": finding_counts,
-           "thresholds": {"cos_reproduced": COS_REPRODUCED, "cos_qualified": COS_QUALIFIED, "spread_max": SPREAD_MAX,
+           "thresholds": {"cos_reproduced": COS_REPRODUCED, "cos_partly": COS_PARTLY, "spread_max": SPREAD_MAX,
                           "seed_sd_max": verdicts.SEED_SD_MAX, "converged": verdicts.CONVERGED,
                           "filter_peak_delta": verdicts.PEAK_DELTA, "recovery_min": RECOVERY_MIN,
                           "cos_target": COS_TARGET, "noise_slope_tol": NOISE_SLOPE_TOL,
@@ -1093,7 +1086,7 @@ print("saved", sorted(p.name for p in out.iterdir() if p.suffix != ".ipynb"))
 # ## Assertions
 
 # %% tags=["hide-input"]
-VERDICTS = {"reproduced", "qualified", "not reproduced", "not tested"}
+VERDICTS = {"reproduced", "partly", "not yet", "not tested"}
 assert all(c["verdict"] in VERDICTS for c in ledger)
 assert len({c["id"] for c in ledger}) == len(ledger) == 19
 assert sum(counts.values()) == len(ledger)

@@ -6,8 +6,8 @@ A rule reads the per-run evidence notebook 03 saves (its summary's ``runs``: one
 with ``cosine_similarity``, ``edge_fraction``, ``filter_peak_fraction``, ...) and returns a
 :class:`Verdict`: a level, the measured values in words, and the rule in words.  The levels
 are ``"reproduced"``, ``"partly"``, ``"not yet"`` (the evidence does not meet the rule) and
-``"not tested"`` (nothing to judge); each page names them in its own words (the ledger says
-*qualified* for *partly* and *not reproduced* for *not yet*).
+``"not tested"`` (nothing to judge), the words both pages print (the status table folds
+*not tested* into *not yet*).
 """
 
 from __future__ import annotations
