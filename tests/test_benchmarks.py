@@ -438,3 +438,25 @@ def test_steps_per_seed_rows_are_seeds_and_columns_lengths(tmp_path):
     assert "| ≥ 0.95 | 0 | 1 |" in text
     with pytest.raises(SystemExit, match="saved twice"):
         collect([f"{a}:est4", f"{a}:est4"], "legendre-translation", 21)
+
+
+def test_steps_per_seed_compares_n_at_one_length(tmp_path):
+    import json
+
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from steps_per_seed import collect, table
+
+    def fit(dim, steps, seed, cos):
+        return {"setting": "est4", "dataset": "legendre-translation", "dim": dim, "steps": steps, "seed": seed,
+                "cos": cos, "census_chain": "+" * (dim - 1), "provenance": {"git": "abc1234"}}
+
+    a = tmp_path / "a.jsonl"
+    a.write_text("\n".join(json.dumps(f) for f in [fit(21, 12000, 0, 0.9), fit(33, 12000, 0, 0.3),
+                                                   fit(33, 12000, 1, 0.5), fit(33, 6000, 0, 0.99)]))
+    fits = collect([f"{a}:est4"], "legendre-translation", steps=12000)
+    assert sorted(fits) == [(0, 21), (0, 33), (1, 33)]     # the 6 000-step fit is another arm
+    text = table(fits, across="N")
+    assert "| seed | N = 21 | N = 33 |" in text and "| 1 | – | 0.500" in text
+    assert "| mean | 0.900 (1 fits) | 0.400 (2 fits) |" in text
+    with pytest.raises(SystemExit, match="exactly one"):
+        collect([f"{a}:est4"], "legendre-translation", 21, steps=12000)
