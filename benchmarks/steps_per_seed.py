@@ -86,7 +86,7 @@ def plot(fits: dict[tuple[int, int], dict], path: Path, title: str, across: str 
 
     seeds = sorted({s for s, _ in fits})
     lengths = sorted({n for _, n in fits})
-    fig, ax = plt.subplots(figsize=(5.5, 3.8), dpi=150)
+    fig, ax = plt.subplots(figsize=(6.3, 3.8), dpi=150)
     for i, s in enumerate(seeds):
         xs = [n for n in lengths if (s, n) in fits]
         ax.plot(xs, [fits[s, n]["cos"] for n in xs], "o-", color=f"C{i}", lw=1.2, ms=4, label=f"seed {s}")
@@ -104,7 +104,7 @@ def plot(fits: dict[tuple[int, int], dict], path: Path, title: str, across: str 
     ax.set_ylabel("final cosine similarity")
     ax.set_ylim(0, 1.02)
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))  # outside: lines end anywhere
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
