@@ -124,9 +124,7 @@ def claim(cid, text, source, measured, rule, verdict):
                    "verdict": verdict})
 
 
-by_ds = {r["dataset"]: r for r in acc["table2"]}
 means = np.array([r["cos_mean"] for r in acc["table2"]])
-cos_runs = np.array([r["cosine_similarity"] for r in runs])
 
 # The rules of T2, S2, S3, S5, S6 and the appendices' trained checks are the status table's too
 # (symlens.verdicts): one rule per claim.
@@ -1007,6 +1005,7 @@ finding("C30", "At N = 33 the rest of the 15-minute budget, spent on steps (12 0
         f"confirmed if the paired mean cos rises by at least 0.1 and a fit reaches {COS_TARGET}; partly if it rises "
         "by at least 0.05")
 
+
 def _legendre_size(small_path, size_path):
     steps = 12000
     rows = [r for r in _jsonl(small_path) + _jsonl(size_path)
@@ -1014,23 +1013,21 @@ def _legendre_size(small_path, size_path):
     by = {}
     for r in rows:
         by.setdefault(r["dim"], []).append(r)
-    dims = sorted(by)
-    parts, picks = [], []
-    for n in dims:
-        fits = by[n]
-        complete = sum(r["census_defects"] <= 1 for r in fits)
+    parts, picks, complete = [], [], {}
+    for n, fits in sorted(by.items()):
+        complete[n] = sum(r["census_defects"] <= 1 for r in fits)
         formed = sum(r["census_defects"] <= 5 for r in fits)
         kept = min(fits, key=lambda r: r["held_out_total"])
         picks.append(kept["cos"] >= max(r["cos"] for r in fits) - 0.01)
-        parts.append(f"N = {n}: mean cos {_mean(r['cos'] for r in fits):.3f} over {len(fits)} seeds, {complete} complete "
-                     f"chains (≤ 1 defect), {formed} formed (≤ 5 defects); the lowest held-out loss keeps {kept['cos']:.3f}")
-    top = by[max(dims)]
-    mean_top = _mean(r["cos"] for r in top)
-    complete_top = sum(r["census_defects"] <= 1 for r in top)
+        parts.append(f"N = {n}: mean cos {_mean(r['cos'] for r in fits):.3f} over {len(fits)} seeds, {complete[n]} "
+                     f"complete chains (≤ 1 defect), {formed} formed (≤ 5 defects); the lowest held-out loss keeps "
+                     f"{kept['cos']:.3f}")
+    top = max(by)
+    mean_top = _mean(r["cos"] for r in by[top])
     measured = (f"legendre-translation, est4, {steps} steps: " + "; ".join(parts)
                 + f"; the kept fit is within 0.01 of the group's best at {sum(picks)} of {len(picks)} sizes")
-    verdict = ("confirmed" if mean_top <= 0.55 and complete_top <= 1 else
-               "refuted" if mean_top >= 0.65 and complete_top >= 2 else "partly")
+    verdict = ("confirmed" if mean_top <= 0.55 and complete[top] <= 1 else
+               "refuted" if mean_top >= 0.65 and complete[top] >= 2 else "partly")
     return measured, verdict, _commits(rows)
 
 

@@ -135,19 +135,20 @@ def paths_repeat(curves: dict[str, dict[int, tuple]], grid: int = 19) -> Verdict
         return Verdict("not tested", "one seed per dataset", rule)
     gaps, finals = {}, []
     for ds, seeds in multi.items():
-        taus = [np.asarray(t, dtype=np.float64) for t, _ in seeds.values()]
-        for (t, c), seed in zip(seeds.values(), seeds):
-            if np.shape(t) != np.shape(c) or np.ndim(t) != 1 or len(t) < 2:
+        paths = []
+        for seed, (t, c) in seeds.items():
+            t, c = np.asarray(t, dtype=np.float64), np.asarray(c, dtype=np.float64)
+            if t.shape != c.shape or t.ndim != 1 or len(t) < 2:
                 raise ValueError(f"{ds} seed {seed}: tau and cosine must be 1-d of one length >= 2, "
-                                 f"got {np.shape(t)} and {np.shape(c)}")
-        end = min(float(t.max()) for t in taus)
+                                 f"got {t.shape} and {c.shape}")
+            paths.append((t, c))
+        end = min(float(t.max()) for t, _ in paths)
         if end <= 0.1:
             raise ValueError(f"{ds}: the runs must pass tau 0.1 to compare their paths (they reach {end:.3f})")
         at = np.linspace(0.1, end, grid)
-        ys = np.stack([np.interp(at, np.asarray(t, dtype=np.float64), np.asarray(c, dtype=np.float64))
-                       for t, c in seeds.values()])
+        ys = np.stack([np.interp(at, t, c) for t, c in paths])
         gaps[ds] = float((ys.max(axis=0) - ys.min(axis=0)).max())
-        finals += [float(np.asarray(c)[-1]) for _, c in seeds.values()]
+        finals += [float(c[-1]) for _, c in paths]
     worst = max(gaps, key=gaps.get)
     measured = ("; ".join(f"{ds} ({len(multi[ds])} seeds) gap {g:.2f}" for ds, g in gaps.items())
                 + f"; final cos {min(finals):.3f}–{max(finals):.3f}")
