@@ -10,7 +10,9 @@ seed s), and ``fit_best_of(X, k, profile, seed=s)`` fits seeds s … s + k − 1
 defaults of :class:`~symlens.lens.SymmetryLens` (the ``symlens`` recipe) on 90 % of it and
 keeps the lowest held-out loss on the rest; the true generator is only reported.  Base seeds
 k apart give disjoint candidates.  Writes ``<out>/seed<s>.json`` (candidates, the kept one,
-wall seconds, provenance) and ``<out>/table.md``.  Wall seconds are the whole call: k fits
+wall seconds, provenance), ``<out>/seed<s>-candidates.npz`` (every candidate's padded generator
+and filter, stacked in seed order, with the true generator and the transform, so that other
+selection rules can be replayed offline) and ``<out>/table.md``.  Wall seconds are the whole call: k fits
 (``--jobs`` at a time, in worker processes), plus the selection.
 """
 
@@ -21,6 +23,8 @@ import json
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -35,15 +39,21 @@ from symlens.metrics import cosine_without_exit, generator_cosine_similarity  # 
 from symlens.restarts import fit_best_of  # noqa: E402
 
 
-def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, overrides: dict, jobs: int = 1) -> dict:
+def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, overrides: dict,
+        jobs: int = 1) -> tuple[dict, dict]:
+    """Fit best of k on data seed ``seed``; returns (the candidates' arrays, the record)."""
     cfg = get_profile(profile, **overrides)
     data = make_dataset(name, cfg.for_dim(dim).training_samples, dim=dim, seed=seed, **data_kw)
     git = git_sha()
     t0 = time.perf_counter()
     lens = fit_best_of(data.X, k=k, profile=profile, seed=seed, true_generator=data.generator,
-                       n_jobs=jobs, progress=False, **overrides)
+                       n_jobs=jobs, progress=False, keep_candidates=True, **overrides)
     wall = time.perf_counter() - t0
-    return {
+    arrays = {"seeds": np.array([c.seed for c in lens.candidates_]),
+              "generator_full": np.stack([c.generator_full_ for c in lens.candidates_]),
+              "filter": np.stack([c.filter_ for c in lens.candidates_]),
+              "true_generator": data.generator, "transform": data.transform}
+    return arrays, {
         "dataset": name, "dim": dim, "base_seed": seed, "k": k, "jobs": jobs, "data": data_kw, "overrides": overrides,
         "candidates": lens.restarts_,
         "kept_seed": lens.seed,
@@ -97,7 +107,8 @@ def main(argv=None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     data_kw, overrides = key_values(args.data), key_values(args.set)
     for s in [] if args.table_only else args.seeds:
-        rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides, args.jobs)
+        arrays, rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides, args.jobs)
+        np.savez_compressed(out / f"seed{s}-candidates.npz", **arrays)
         (out / f"seed{s}.json").write_text(json.dumps(to_plain(rec), indent=1) + "\n")
         print(f"base seed {s}: kept {rec['kept_seed']}, cos {rec['cos']:.3f} in {rec['wall_s']:.0f} s", flush=True)
     records = [json.loads(f.read_text()) for f in sorted(out.glob("seed*.json"))]

@@ -48,7 +48,7 @@ def _fit_one(profile, seed: int, lens_kwargs: dict, X, true_generator, threads: 
 
 def fit_best_of(
     X, k: int = 3, profile="cpu", seed: int = 0, X_val=None, validation_fraction: float = 0.1,
-    true_generator=None, n_jobs: int = 1, **lens_kwargs,
+    true_generator=None, n_jobs: int = 1, keep_candidates: bool = False, **lens_kwargs,
 ) -> SymmetryLens:
     """Fit k lenses with seeds ``seed, seed + 1, ..., seed + k - 1`` and return the one with
     the lowest held-out objective (:meth:`SymmetryLens.objective`, τ = 1).
@@ -60,6 +60,9 @@ def fit_best_of(
         of torch's threads (their progress bars are off).  On a small problem one fit cannot
         use two CPU cores (at N = 7 two threads are no faster than one), so two processes fit
         twice the candidates in the same time.  1: one after another in this process.
+    keep_candidates : also attach every fitted candidate to the returned lens as
+        ``candidates_`` (a list of k lenses in seed order, the kept one among them), so that
+        other selection rules can be replayed on them.
     lens_kwargs : passed to :class:`SymmetryLens` (``recipe``, ``device``, overrides, ...).
 
     The returned lens carries ``restarts_``: a list of ``{"seed", "held_out_loss",
@@ -81,7 +84,7 @@ def fit_best_of(
         X_val = check_samples(X_val, "X_val", dim=X.shape[1])
     seeds = [seed + i for i in range(int(k))]
     if n_jobs == 1:
-        lenses = (SymmetryLens(profile, seed=s, **lens_kwargs).fit(X, true_generator=true_generator) for s in seeds)
+        lenses = [SymmetryLens(profile, seed=s, **lens_kwargs).fit(X, true_generator=true_generator) for s in seeds]
     else:
         threads = max(1, torch.get_num_threads() // int(n_jobs))
         quiet = {**lens_kwargs, "progress": False}
@@ -101,4 +104,6 @@ def fit_best_of(
     for rec in records:
         rec["chosen"] = rec["held_out_loss"] == best[0]
     best[1].restarts_ = records
+    if keep_candidates:
+        best[1].candidates_ = list(lenses)
     return best[1]

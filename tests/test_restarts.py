@@ -44,6 +44,13 @@ def test_real_restarts_record_their_held_out_losses():
     assert len(chosen) == 1 and chosen[0]["seed"] == lens.seed
     assert chosen[0]["held_out_loss"] == pytest.approx(lens.objective(held.X)["total"])
     assert chosen[0]["held_out_loss"] == min(r["held_out_loss"] for r in lens.restarts_)
+    assert not hasattr(lens, "candidates_")
+    kept = fit_best_of(d.X, k=2, profile="smoke", seed=0, X_val=held.X, keep_candidates=True, **TINY)
+    # every candidate comes back in seed order, each scoring what its record says
+    assert [c.seed for c in kept.candidates_] == [0, 1]
+    assert any(c is kept for c in kept.candidates_)
+    for c, r in zip(kept.candidates_, kept.restarts_):
+        assert c.objective(held.X)["total"] == pytest.approx(r["held_out_loss"])
     with pytest.raises(ValueError, match="positive integer"):
         fit_best_of(d.X, k=0, profile="smoke", **TINY)
 
