@@ -460,3 +460,21 @@ def test_steps_per_seed_compares_n_at_one_length(tmp_path):
     assert "| mean | 0.900 (1 fits) | 0.400 (2 fits) |" in text
     with pytest.raises(SystemExit, match="exactly one"):
         collect([f"{a}:est4"], "legendre-translation", 21, steps=12000)
+
+
+def test_restart_selection_recentres_the_filter_along_the_chain():
+    # ground truth by hand: under the padded cyclic shift (Gᵀ e_j = e_{j+1}) a delta at window
+    # pixel 1 of N = 7 sits two steps from the middle; recentring puts it at pixel 3, norm kept
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from restart_selection import recentred
+
+    N, P = 7, 7
+    M = N + 2 * P
+    G = np.zeros((M, M))
+    G[np.arange(M), (np.arange(M) + 1) % M] = 1.0
+    psi = np.zeros(N)
+    psi[1] = 2.5
+    expected = np.zeros(N)
+    expected[3] = 2.5
+    np.testing.assert_allclose(recentred(G, psi, P), expected, atol=1e-12)
+    np.testing.assert_allclose(psi[1], 2.5)  # the caller's filter is left alone
