@@ -478,3 +478,17 @@ def test_restart_selection_recentres_the_filter_along_the_chain():
     expected[3] = 2.5
     np.testing.assert_allclose(recentred(G, psi, P), expected, atol=1e-12)
     np.testing.assert_allclose(psi[1], 2.5)  # the caller's filter is left alone
+
+
+def test_best_of_saves_candidates_and_the_summary_replays_the_choice(tmp_path):
+    _run("benchmarks/best_of_target.py", "--profile", "smoke", "--dim", "7", "--dataset", "gaussian-dst",
+         "--seeds", "0", "--k", "2", "--out", str(tmp_path / "gaussian-dst"),
+         "--set", "epochs=1", "steps_per_epoch=4", "n_batches=10", "hidden=8", "log_every=2")
+    z = np.load(tmp_path / "gaussian-dst" / "seed0-candidates.npz")
+    assert z["generator_full"].shape == (2, 21, 21) and z["filter"].shape == (2, 7)
+    assert list(z["seeds"]) == [0, 1]
+    text = _run("benchmarks/best_of_summary.py", str(tmp_path), "--rescore", "--estimator-steps", "5")
+    scores = json.loads((tmp_path / "gaussian-dst" / "seed0-scores.json").read_text())
+    assert len(scores["refit"]) == 2 and len(scores["recentred"]) == 2
+    assert "| gaussian-dst | 0 | – |" in text  # no single fit of this profile and size to compare
+    assert "kept (recentred)" in (tmp_path / "summary.md").read_text()
