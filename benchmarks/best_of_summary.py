@@ -90,7 +90,7 @@ def summary(root: Path, single: Path | None, scores: dict, seconds: float = 900.
     head = ["dataset", "seed", "single fit", "candidates (cos, loss)", "kept cos"] + [f"kept ({n})" for n in extra] + [
         "best", "wall s", f"≥ 0.95 in {seconds / 60:g} min"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    kept_all, cand_all, met, pairs, right = [], [], 0, 0, 0
+    kept_all, cand_all, met, pairs, right, paired = [], [], 0, 0, 0, []
     by_score = {n: [] for n in extra}
     for r in records:
         cands = r["candidates"]
@@ -112,6 +112,8 @@ def summary(root: Path, single: Path | None, scores: dict, seconds: float = 900.
         cells += [f"{max(cos):.3f}", f"{r['wall_s']:.0f}", "yes" if ok else "no"]
         lines.append("| " + " | ".join(cells) + " |")
         kept_all.append(r["cos"])
+        if one is not None:
+            paired.append((one, r["cos"]))
         cand_all += cos
         if len(cos) == 2 and abs(cos[0] - cos[1]) > 0.1:
             pairs += 1
@@ -122,6 +124,12 @@ def summary(root: Path, single: Path | None, scores: dict, seconds: float = 900.
             f"{seconds / 60:g} minutes of wall time for the whole call). Mean kept cos {np.mean(kept_all):.3f} "
             f"against {np.mean(cand_all):.3f} for the candidates one by one; where two candidates differ by "
             f"more than 0.1 the loss kept the better in {right} of {pairs}."]
+    if paired:
+        ones, kept = np.array(paired).T
+        diff = kept - ones
+        text.append(f"The single fits of the same {len(paired)} training sets: mean {ones.mean():.3f}, "
+                    f"{int((ones >= 0.95).sum())} at 0.95 or more; kept minus single fit {diff.mean():+.3f} ± "
+                    f"{diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0:.3f} (standard error).")
     for n in extra:
         text.append(f"Kept by the {n} score: mean {np.mean(by_score[n]):.3f} over {len(by_score[n])} sets, "
                     f"{sum(c >= 0.95 for c in by_score[n])} at 0.95 or more.")
