@@ -81,11 +81,16 @@ def single_cos(single: Path | None, record: dict) -> float | None:
     return saved["metrics"]["cosine_similarity"]
 
 
-def summary(root: Path, single: Path | None, scores: dict, seconds: float = 900.0) -> str:
-    records = sorted((json.loads(f.read_text()) for f in root.glob("*/seed*.json") if "-" not in f.stem),
-                     key=lambda r: (r["dataset"], r["base_seed"]))
-    if not records:
+def read_records(root: Path) -> list[tuple[Path, dict]]:
+    """Every ``<root>/<dataset>/seed<s>.json`` record with its path, by dataset and base seed
+    (``seed<s>-candidates.npz`` and ``seed<s>-scores.json`` beside them are not records)."""
+    found = [(f, json.loads(f.read_text())) for f in root.glob("*/seed*.json") if "-" not in f.stem]
+    if not found:
         raise SystemExit(f"no best_of_target records (<dataset>/seed<s>.json) under {root}")
+    return sorted(found, key=lambda fr: (fr[1]["dataset"], fr[1]["base_seed"]))
+
+
+def summary(records: list[dict], single: Path | None, scores: dict, seconds: float = 900.0) -> str:
     extra = [name for name in SCORES if any(name in scores.get((r["dataset"], r["base_seed"]), {}) for r in records)]
     head = ["dataset", "seed", "single fit", "candidates (cos, loss)", "kept cos"] + [f"kept ({n})" for n in extra] + [
         "best", "wall s", f"≥ 0.95 in {seconds / 60:g} min"]
@@ -151,18 +156,15 @@ def main(argv=None) -> None:
     p.add_argument("--estimator-steps", type=int, default=400, help="estimator refit steps per score")
     args = p.parse_args(argv)
     root = Path(args.root)
+    found = read_records(root)
     scores = {}
-    if args.rescore:
-        for f in sorted(root.glob("*/seed*.json")):
-            if "-" in f.stem:
-                continue
-            cand = f.with_name(f"{f.stem}-candidates.npz")
-            if cand.exists():
-                r = json.loads(f.read_text())
-                scores[r["dataset"], r["base_seed"]] = rescore(r, cand, f.with_name(f"{f.stem}-scores.json"),
-                                                                 args.estimator_steps)
-                print(f"rescored {r['dataset']} seed {r['base_seed']}", flush=True)
-    text = summary(root, Path(args.single) if args.single else None, scores, args.seconds)
+    for f, r in found if args.rescore else []:
+        cand = f.with_name(f"{f.stem}-candidates.npz")
+        if cand.exists():
+            scores[r["dataset"], r["base_seed"]] = rescore(r, cand, f.with_name(f"{f.stem}-scores.json"),
+                                                             args.estimator_steps)
+            print(f"rescored {r['dataset']} seed {r['base_seed']}", flush=True)
+    text = summary([r for _, r in found], Path(args.single) if args.single else None, scores, args.seconds)
     (root / "summary.md").write_text(text)
     print(text)
 

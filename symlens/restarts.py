@@ -84,7 +84,7 @@ def fit_best_of(
         X_val = check_samples(X_val, "X_val", dim=X.shape[1])
     seeds = [seed + i for i in range(int(k))]
     if n_jobs == 1:
-        lenses = [SymmetryLens(profile, seed=s, **lens_kwargs).fit(X, true_generator=true_generator) for s in seeds]
+        lenses = (SymmetryLens(profile, seed=s, **lens_kwargs).fit(X, true_generator=true_generator) for s in seeds)
     else:
         threads = max(1, torch.get_num_threads() // int(n_jobs))
         quiet = {**lens_kwargs, "progress": False}
@@ -92,8 +92,10 @@ def fit_best_of(
         with ProcessPoolExecutor(int(n_jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
             fit = partial(_fit_one, profile, lens_kwargs=quiet, X=X, true_generator=true_generator, threads=threads)
             lenses = list(pool.map(fit, seeds))
-    best, records = None, []
+    best, records, candidates = None, [], []
     for s, lens in zip(seeds, lenses):
+        if keep_candidates:  # otherwise each lens but the best is dropped as soon as it is scored
+            candidates.append(lens)
         loss = lens.objective(X_val)["total"]
         rec = {"seed": s, "held_out_loss": loss}
         if true_generator is not None:
@@ -105,5 +107,5 @@ def fit_best_of(
         rec["chosen"] = rec["held_out_loss"] == best[0]
     best[1].restarts_ = records
     if keep_candidates:
-        best[1].candidates_ = list(lenses)
+        best[1].candidates_ = candidates
     return best[1]
