@@ -12,7 +12,10 @@ keeps the lowest held-out loss on the rest; the true generator is only reported.
 k apart give disjoint candidates.  Writes ``<out>/seed<s>.json`` (candidates, the kept one,
 wall seconds, provenance), ``<out>/seed<s>-candidates.npz`` (every candidate's padded generator
 and filter, stacked in seed order, with the true generator and the transform, so that other
-selection rules can be replayed offline) and ``<out>/table.md``.  Wall seconds are the whole call: k fits
+selection rules can be replayed offline) and ``<out>/table.md``.  With ``--checkpoints``
+each candidate's whole training state (model, estimators, optimisers, random streams) is
+also saved, as ``<out>/seed<s>-checkpoints/seed<c>/checkpoint.pt`` for candidate seed c, so
+that training can be continued from where the fit ended.  Wall seconds are the whole call: k fits
 (``--jobs`` at a time, in worker processes), plus the selection.
 """
 
@@ -40,8 +43,10 @@ from symlens.restarts import fit_best_of  # noqa: E402
 
 
 def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, overrides: dict,
-        jobs: int = 1) -> tuple[dict, dict]:
-    """Fit best of k on data seed ``seed``; returns (the candidates' arrays, the record)."""
+        jobs: int = 1, checkpoints: Path | None = None) -> tuple[dict, dict]:
+    """Fit best of k on data seed ``seed``; returns (the candidates' arrays, the record).
+    ``checkpoints``: a folder to save each candidate's training state in (one sub-folder
+    ``seed<c>`` per candidate seed c)."""
     cfg = get_profile(profile, **overrides)
     data = make_dataset(name, cfg.for_dim(dim).training_samples, dim=dim, seed=seed, **data_kw)
     git = git_sha()
@@ -49,6 +54,8 @@ def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, ove
     lens = fit_best_of(data.X, k=k, profile=profile, seed=seed, true_generator=data.generator,
                        n_jobs=jobs, progress=False, keep_candidates=True, **overrides)
     wall = time.perf_counter() - t0
+    for c in lens.candidates_ if checkpoints is not None else []:
+        c.trainer_.save_checkpoint(checkpoints / f"seed{c.seed}")
     arrays = {"seeds": np.array([c.seed for c in lens.candidates_]),
               "generator_full": np.stack([c.generator_full_ for c in lens.candidates_]),
               "filter": np.stack([c.filter_ for c in lens.candidates_]),
@@ -102,12 +109,15 @@ def main(argv=None) -> None:
     p.add_argument("--seconds", type=float, default=300.0, help="the target's time limit")
     p.add_argument("--out", required=True)
     p.add_argument("--table-only", action="store_true", help="rewrite table.md from the saved seed*.json")
+    p.add_argument("--checkpoints", action="store_true",
+                   help="also save each candidate's training state under <out>/seed<s>-checkpoints/")
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     data_kw, overrides = key_values(args.data), key_values(args.set)
     for s in [] if args.table_only else args.seeds:
-        arrays, rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides, args.jobs)
+        arrays, rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides, args.jobs,
+                          out / f"seed{s}-checkpoints" if args.checkpoints else None)
         np.savez_compressed(out / f"seed{s}-candidates.npz", **arrays)
         (out / f"seed{s}.json").write_text(json.dumps(to_plain(rec), indent=1) + "\n")
         print(f"base seed {s}: kept {rec['kept_seed']}, cos {rec['cos']:.3f} in {rec['wall_s']:.0f} s", flush=True)

@@ -6,8 +6,11 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
+from symlens.config import LensConfig
 from symlens.io import load_run, repo_root
+from symlens.train import Trainer
 
 TINY = ["--set", "epochs=1", "steps_per_epoch=4", "n_batches=1", "hidden=8", "log_every=2"]
 
@@ -158,8 +161,16 @@ def test_reproduce_kernels_import_this_checkout(tmp_path, monkeypatch):
 def test_best_of_target_keeps_the_lowest_held_out_loss(tmp_path):
     # per-dimension smoke sizes at N = 7 (batch 217); two candidates, so one is kept
     _run("benchmarks/best_of_target.py", "--profile", "smoke", "--dim", "7", "--seeds", "0", "--k", "2",
-         "--set", "epochs=1", "steps_per_epoch=2", "--out", str(tmp_path))
+         "--set", "epochs=1", "steps_per_epoch=2", "--out", str(tmp_path), "--checkpoints")
     rec = json.loads((tmp_path / "seed0.json").read_text())
+    # each candidate's saved state is the fit it ended as: its generator is the saved one
+    z = np.load(tmp_path / "seed0-candidates.npz")
+    for i, seed in enumerate([0, 1]):
+        state = torch.load(tmp_path / "seed0-checkpoints" / f"seed{seed}" / "checkpoint.pt", weights_only=False)
+        assert state["seed"] == seed and state["step"] == 2
+        trainer = Trainer(LensConfig.from_dict(state["config"]), 7, seed=seed)
+        trainer.load_state_dict(state)
+        np.testing.assert_allclose(trainer.model.generator.big().detach().numpy(), z["generator_full"][i], atol=1e-6)
     assert rec["config"]["batch_size"] == 31 * 7 and [c["seed"] for c in rec["candidates"]] == [0, 1]
     kept = min(rec["candidates"], key=lambda c: c["held_out_loss"])
     assert rec["kept_seed"] == kept["seed"] and kept["chosen"]
