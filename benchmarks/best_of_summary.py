@@ -37,6 +37,22 @@ from symlens.io import git_sha  # noqa: E402
 SCORES = ("refit", "recentred")
 
 
+def training_split(record: dict):
+    """(dataset, training rows, held-out rows) of a ``best_of_target.py`` record: its data
+    seed's training set (its size as recorded; records from before that field hold the
+    config's ``training_samples``), split as :func:`~symlens.restarts.fit_best_of` split it."""
+    from symlens.config import LensConfig
+    from symlens.data import make_dataset
+    from symlens.restarts import split_validation
+
+    cfg = LensConfig.from_dict(record["config"])
+    N, s = record["dim"], record["base_seed"]
+    n = record.get("samples", cfg.training_samples)
+    data = make_dataset(record["dataset"], n, dim=N, seed=s, **record.get("data", {}))
+    X, X_val = split_validation(data.X, 0.1, 4 * cfg.batch_size, s)
+    return data, X, X_val
+
+
 def rescore(record: dict, candidates: Path, cache: Path, estimator_steps: int = 400) -> dict:
     """{score: [one loss per candidate]} for :data:`SCORES`, computed once and cached."""
     if cache.exists():
@@ -45,15 +61,12 @@ def rescore(record: dict, candidates: Path, cache: Path, estimator_steps: int = 
 
     from restart_selection import recentred
     from symlens.config import LensConfig
-    from symlens.data import make_dataset
     from symlens.objective import held_out_objective
-    from symlens.restarts import split_validation
 
     torch.set_flush_denormal(True)
     cfg = LensConfig.from_dict(record["config"])
-    N, s = record["dim"], record["base_seed"]
-    data = make_dataset(record["dataset"], cfg.training_samples, dim=N, seed=s, **record.get("data", {}))
-    X, X_val = split_validation(data.X, 0.1, 4 * cfg.batch_size, s)  # as fit_best_of split it
+    N = record["dim"]
+    _, X, X_val = training_split(record)
     z = np.load(candidates)
     P = cfg.resolved_padding(N)
     out = {name: [] for name in SCORES}

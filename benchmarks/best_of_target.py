@@ -61,7 +61,7 @@ def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, ove
               "filter": np.stack([c.filter_ for c in lens.candidates_]),
               "true_generator": data.generator, "transform": data.transform}
     return arrays, {
-        "dataset": name, "dim": dim, "base_seed": seed, "k": k, "jobs": jobs, "data": data_kw, "overrides": overrides,
+        "dataset": name, "dim": dim, "samples": int(data.X.shape[0]), "base_seed": seed, "k": k, "jobs": jobs, "data": data_kw, "overrides": overrides,
         "candidates": lens.restarts_,
         "kept_seed": lens.seed,
         "cos": generator_cosine_similarity(lens.generator_, data.generator),

@@ -150,7 +150,7 @@ class BatchedTrainer:
         progress: bool = True,
         time_limit_s: float | None = None,
     ) -> "BatchedTrainer":
-        """Train every run on its own data up to ``config.total_steps`` (or ``time_limit_s``).
+        """Train every run on its own data up to ``config.fit_steps`` (or ``time_limit_s``).
 
         Xs : M arrays or tensors (n, N) float32, one training set per run (same n); with
             ``config.whiten`` each run trains on its Trainer's :meth:`~symlens.train.Trainer.prepare`.
@@ -174,7 +174,7 @@ class BatchedTrainer:
         truths = [None] * M if true_generators is None else list(true_generators)
         if len(truths) != M:
             raise ValueError(f"got {len(truths)} true generators for {M} runs")
-        total = cfg.total_steps
+        total = cfg.fit_steps
         if self.step == 0 and cfg.snapshot_every:
             for t in self.trainers:
                 t._snapshot()
@@ -188,7 +188,7 @@ class BatchedTrainer:
                 log_now, timed_out, self.elapsed = step_clock(cfg, self.step, total, t0, time_limit_s, self.device)
                 if timed_out:
                     total = self.step
-                last = self.step == cfg.total_steps or timed_out
+                last = self.step == cfg.fit_steps or timed_out
                 snap = cfg.snapshot_every and (self.step % cfg.snapshot_every == 0 or last)
                 if log_now or snap:
                     self.sync()

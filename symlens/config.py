@@ -183,6 +183,14 @@ class LensConfig:
     # about which pixel neighbours which (convergence page, "Why the Legendre datasets
     # fail").  0 whitens fully.  None: never (faithful)
     whiten: float | None = None
+    # after the schedule, this many more steps at τ = 1 with the final learning rates x
+    # polish_lr_scale (filter noise decaying on).  The compressed profiles end their
+    # log-linear decay while the chain is still sharpening: in the cpu targets table 13 of 18
+    # fits were still gaining cos over their last 500 steps (convergence page, "polishing
+    # the end").  The settings may differ from a checkpoint's, so a finished fit can be
+    # polished further.  0: none (faithful)
+    polish_steps: int = 0
+    polish_lr_scale: float = 1.0
     # bookkeeping
     log_every: int = 100
     checkpoint_every: int = 1_000
@@ -196,10 +204,11 @@ class LensConfig:
         positive = ("init_std", "filter_noise", "noise_decay_epochs", "n_kernels", "batch_size",
                     "n_batches", "epochs", "steps_per_epoch", "model_lr", "estimator_lr",
                     "lr_decay", "adam_eps", "log_every", "checkpoint_every", "estimator_lr_scale",
-                    "tau_dwell")
+                    "tau_dwell", "polish_lr_scale")
         bad = [f"{k}={getattr(self, k)!r}" for k in positive if not getattr(self, k) > 0]
         bad += [f"{k}={getattr(self, k)!r}"
-                for k in ("padding", "hidden", "snapshot_every", "recentre_filter_every", "size_dim")
+                for k in ("padding", "hidden", "snapshot_every", "recentre_filter_every", "size_dim",
+                          "polish_steps")
                 if getattr(self, k) is not None and getattr(self, k) < (1 if k in ("hidden", "size_dim") else 0)]
         if bad:
             raise ValueError(f"invalid configuration value(s): {', '.join(bad)} (must be positive)")
@@ -234,7 +243,13 @@ class LensConfig:
 
     @property
     def total_steps(self) -> int:
+        """Steps of the schedule (epochs x steps_per_epoch): τ reaches 1 at the last one."""
         return self.epochs * self.steps_per_epoch
+
+    @property
+    def fit_steps(self) -> int:
+        """Steps a fit trains: the schedule's ``total_steps`` plus ``polish_steps``."""
+        return self.total_steps + self.polish_steps
 
     @property
     def scaled_estimator_lr(self) -> float:

@@ -115,7 +115,7 @@ def saved_run_matches(directory, dataset: str, profile: str, seed: int, *, dim: 
         and prov.get("seed") == int(seed)
         and prov.get("dataset") == dataset
         and _plain(saved_cfg.to_dict()) == _plain(cfg.for_dim(dim).to_dict())
-        and saved.get("metrics", {}).get("steps") == cfg.total_steps
+        and saved.get("metrics", {}).get("steps") == cfg.fit_steps
     )
 
 

@@ -23,11 +23,13 @@ def epoch_learning_rates(initial: float, decay: float, epochs: int) -> np.ndarra
 
 
 def learning_rate(cfg: LensConfig, initial: float, step: int) -> float:
-    """The learning rate in force at optimiser step ``step`` (0-based)."""
+    """The learning rate in force at optimiser step ``step`` (0-based); after the schedule
+    (the ``polish_steps``) the final rate x ``polish_lr_scale``."""
     epoch = min(step // cfg.steps_per_epoch, cfg.epochs - 1)
-    if cfg.epochs == 1:
-        return initial
-    return float(initial * cfg.lr_decay ** (epoch / (cfg.epochs - 1)))
+    rate = initial if cfg.epochs == 1 else initial * cfg.lr_decay ** (epoch / (cfg.epochs - 1))
+    if step >= cfg.total_steps:
+        rate *= cfg.polish_lr_scale
+    return float(rate)
 
 
 def training_time(cfg: LensConfig, step: int) -> float:

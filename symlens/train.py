@@ -37,6 +37,8 @@ from .schedules import filter_noise_std, gradient_reach, learning_rate, training
 __all__ = ["Trainer", "LensSystem", "resolve_device", "CHECKPOINT_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
+#: settings a checkpoint may be resumed with changed: what happens after the schedule
+POLISH_FIELDS = ("polish_steps", "polish_lr_scale")
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -327,14 +329,14 @@ class Trainer:
         stop_at: int | None = None,
         time_limit_s: float | None = None,
     ) -> "Trainer":
-        """Train on X (n, N) float32 (already on ``self.device``) up to ``config.total_steps``,
+        """Train on X (n, N) float32 (already on ``self.device``) up to ``config.fit_steps``,
         or up to ``stop_at`` steps, or until ``time_limit_s`` seconds of training have passed
         (then checkpoint and return: a later ``fit`` continues).  With ``config.whiten`` the
         model trains on :meth:`prepare` (X), the whitening fitted on the first X it sees.
         """
         cfg = self.config
         X = self.prepare(X, fit=True)
-        total = cfg.total_steps if stop_at is None else min(stop_at, cfg.total_steps)
+        total = cfg.fit_steps if stop_at is None else min(stop_at, cfg.fit_steps)
         n = X.shape[0]
         if n < cfg.batch_size:
             raise ValueError(f"{n} samples is fewer than one batch of {cfg.batch_size}")
@@ -352,7 +354,7 @@ class Trainer:
                 log_now, timed_out, self.elapsed = step_clock(cfg, self.step, total, t0, time_limit_s, self.device)
                 if timed_out:
                     total = self.step  # log, snapshot and checkpoint this step, then stop
-                last = self.step == cfg.total_steps or timed_out
+                last = self.step == cfg.fit_steps or timed_out
                 if log_now:
                     rec = self._log(terms, est, true_generator)
                     post = {k: f"{rec[k]:.3f}" for k in ("total", "alignment", "uniformity", "resolution")}
@@ -394,9 +396,12 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         # a checkpoint saved before an option existed ran with its default (the faithful setting)
         saved = {**state, "config": LensConfig.from_dict(state["config"]).to_dict()}
+        # the polish may differ: a finished fit can be polished further (LensConfig.polish_steps)
+        saved["config"] = {k: v for k, v in saved["config"].items() if k not in POLISH_FIELDS}
+        mine = {k: v for k, v in self.config.to_dict().items() if k not in POLISH_FIELDS}
         mismatch = [
             k
-            for k, mine in (("config", self.config.to_dict()), ("dim", self.dim), ("seed", self.seed))
+            for k, mine in (("config", mine), ("dim", self.dim), ("seed", self.seed))
             if _normalise(saved[k]) != _normalise(mine)
         ]
         if mismatch:
@@ -499,7 +504,7 @@ def step_clock(cfg: LensConfig, step: int, total: int, t0: float, time_limit_s, 
     Logging steps synchronise the GPU first, so the clock sees the queued work; a run that
     is out of time logs its last step too.
     """
-    log_now = step % cfg.log_every == 0 or step in (1, cfg.total_steps)
+    log_now = step % cfg.log_every == 0 or step in (1, cfg.total_steps, cfg.fit_steps)
     if log_now:
         _synchronize(device)
     elapsed = time.perf_counter() - t0

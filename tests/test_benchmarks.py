@@ -178,6 +178,28 @@ def test_best_of_target_keeps_the_lowest_held_out_loss(tmp_path):
     assert "base seeds meet the target" in (tmp_path / "table.md").read_text()
 
 
+def test_polish_continues_saved_candidates_at_tau_one(tmp_path):
+    study = tmp_path / "study"
+    _run("benchmarks/best_of_target.py", "--profile", "smoke", "--dim", "7", "--dataset", "gaussian-dst",
+         "--seeds", "0", "--k", "2", "--out", str(study / "gaussian-dst"), "--checkpoints",
+         "--set", "epochs=1", "steps_per_epoch=4", "n_batches=10", "hidden=8", "log_every=2")
+    _run("benchmarks/polish.py", str(study), "--seeds", "0", "--steps", "4", "--lr-scale", "1", "3",
+         "--out", str(tmp_path / "polish"))
+    runs = [json.loads(line) for line in (tmp_path / "polish" / "runs.jsonl").read_text().splitlines()]
+    assert sorted((r["seed"], r["lr_scale"]) for r in runs) == [(0, 1.0), (0, 3.0), (1, 1.0), (1, 3.0)]
+    rec = json.loads((study / "gaussian-dst" / "seed0.json").read_text())
+    for r in runs:
+        cand = next(c for c in rec["candidates"] if c["seed"] == r["seed"])
+        assert r["before"]["cos"] == pytest.approx(cand["cosine_similarity"], abs=1e-9)
+        assert r["schedule_steps"] == 4 and [s for s, _ in r["curve"]] == [0, 2, 4]
+        assert r["after"]["cos"] == pytest.approx(r["curve"][-1][1], abs=1e-12)
+    # the two scales start from the same state and end apart
+    a = {r["lr_scale"]: r["after"]["cos"] for r in runs if r["seed"] == 0}
+    assert a[1.0] != a[3.0]
+    assert "×3: cos +1k" in (tmp_path / "polish" / "table.md").read_text()
+    assert (tmp_path / "polish" / "polish.png").stat().st_size > 0
+
+
 def test_select_saved_replays_the_choice_from_checkpoints(tmp_path):
     for seed in ("0", "1"):
         _run("benchmarks/time_to_accuracy.py", "--profile", "smoke", "--device", "cpu", "--dim", "7",

@@ -170,3 +170,23 @@ def test_gradient_reach_is_every_power_when_off():
 def test_reach_tau_must_lie_in_the_unit_range(bad):
     with pytest.raises(ValueError, match="reach_tau"):
         LensConfig(reach_tau=bad)
+
+
+def test_polish_steps_run_at_tau_one_and_the_final_rate_times_its_scale():
+    # after the schedule: τ stays at exactly 1 and the rate is lr0 · decay · scale (here 1e-4 · 0.1 · 3)
+    cfg = _cfg(polish_steps=7, polish_lr_scale=3.0)
+    assert cfg.fit_steps == cfg.total_steps + 7
+    last = cfg.total_steps - 1
+    assert learning_rate(cfg, 1e-4, last) == pytest.approx(1e-5, rel=1e-12)  # the schedule is untouched
+    for step in range(cfg.total_steps, cfg.fit_steps):
+        assert learning_rate(cfg, 1e-4, step) == pytest.approx(3e-5, rel=1e-12)
+        assert training_time(cfg, step) == 1.0
+    assert learning_rate(_cfg(epochs=1, polish_lr_scale=0.5), 2.0, 100) == pytest.approx(1.0)
+    for step in range(cfg.total_steps):  # no change before the polish
+        assert learning_rate(cfg, 1e-4, step) == learning_rate(_cfg(), 1e-4, step)
+
+
+@pytest.mark.parametrize("bad", [dict(polish_steps=-1), dict(polish_lr_scale=0.0), dict(polish_lr_scale=-2.0)])
+def test_polish_settings_must_be_non_negative_steps_and_a_positive_scale(bad):
+    with pytest.raises(ValueError, match="polish"):
+        _cfg(**bad)

@@ -216,6 +216,25 @@ def test_resumed_trainer_equals_uninterrupted(tmp_path):
     assert strip(full.history) == strip(resumed.history)
 
 
+def test_a_finished_fit_polished_from_its_checkpoint_equals_a_fit_with_the_polish(tmp_path):
+    # polish_steps may differ from the checkpoint's config; the schedule's steps are the same
+    # either way, and continuing a finished fit gives what one uninterrupted fit gives
+    X = _X()
+    plain = Trainer(_cfg(), N, seed=2).fit(X, checkpoint_dir=tmp_path, progress=False)
+    polished = Trainer(_cfg(polish_steps=3, polish_lr_scale=2.0), N, seed=2).fit(X, progress=False)
+    assert plain.step == 8 and polished.step == 11
+    assert [r["step"] for r in polished.history][-3:] == [8, 10, 11]
+    assert all(r["tau"] == 1.0 for r in polished.history if r["step"] > 8)
+    resumed = Trainer(_cfg(polish_steps=3, polish_lr_scale=2.0), N, seed=2)
+    resumed.load_checkpoint(tmp_path)
+    assert resumed.step == 8
+    resumed.fit(X, progress=False)
+    assert resumed.step == 11
+    for (k, p), (_, q) in zip(polished.model.named_parameters(), resumed.model.named_parameters()):
+        assert torch.equal(p, q), k
+    assert not torch.equal(plain.model.generator.A, resumed.model.generator.A)  # the polish trained
+
+
 def test_checkpoint_mismatch_and_missing(tmp_path):
     Trainer(_cfg(), N, seed=0).save_checkpoint(tmp_path)
     with pytest.raises(ValueError, match="seed"):
