@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from symlens.io import git_sha  # noqa: E402
+from symlens.restarts import saved_best_of, selection_statistics  # noqa: E402
 
 SCORES = ("refit", "recentred")
 
@@ -96,11 +97,11 @@ def single_cos(single: Path | None, record: dict) -> float | None:
 
 def read_records(root: Path) -> list[tuple[Path, dict]]:
     """Every ``<root>/<dataset>/seed<s>.json`` record with its path, by dataset and base seed
-    (``seed<s>-candidates.npz`` and ``seed<s>-scores.json`` beside them are not records)."""
-    found = [(f, json.loads(f.read_text())) for f in root.glob("*/seed*.json") if "-" not in f.stem]
+    (:func:`symlens.restarts.saved_best_of`); exits with a message if there are none."""
+    found = saved_best_of(root)
     if not found:
         raise SystemExit(f"no best_of_target records (<dataset>/seed<s>.json) under {root}")
-    return sorted(found, key=lambda fr: (fr[1]["dataset"], fr[1]["base_seed"]))
+    return found
 
 
 def summary(records: list[dict], single: Path | None, scores: dict, seconds: float = 900.0) -> str:
@@ -108,7 +109,7 @@ def summary(records: list[dict], single: Path | None, scores: dict, seconds: flo
     head = ["dataset", "seed", "single fit", "candidates (cos, loss)", "kept cos"] + [f"kept ({n})" for n in extra] + [
         "best", "wall s", f"≥ 0.95 in {seconds / 60:g} min"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    kept_all, cand_all, met, pairs, right, paired = [], [], 0, 0, 0, []
+    paired = []
     by_score = {n: [] for n in extra}
     for r in records:
         cands = r["candidates"]
@@ -126,22 +127,17 @@ def summary(records: list[dict], single: Path | None, scores: dict, seconds: flo
             else:
                 cells.append("–")
         ok = r["cos"] >= 0.95 and r["wall_s"] <= seconds
-        met += ok
         cells += [f"{max(cos):.3f}", f"{r['wall_s']:.0f}", "yes" if ok else "no"]
         lines.append("| " + " | ".join(cells) + " |")
-        kept_all.append(r["cos"])
         if one is not None:
             paired.append((one, r["cos"]))
-        cand_all += cos
-        if len(cos) == 2 and abs(cos[0] - cos[1]) > 0.1:
-            pairs += 1
-            right += r["cos"] == max(cos)
+    st = selection_statistics(records, seconds=seconds)
     prov = records[0]["provenance"]
     cfg = records[0]["config"]
-    text = ["", f"**{met} of {len(records)}** training sets meet the target (kept fit ≥ 0.95 within "
-            f"{seconds / 60:g} minutes of wall time for the whole call). Mean kept cos {np.mean(kept_all):.3f} "
-            f"against {np.mean(cand_all):.3f} for the candidates one by one; where two candidates differ by "
-            f"more than 0.1 the loss kept the better in {right} of {pairs}."]
+    text = ["", f"**{st['met']} of {len(records)}** training sets meet the target (kept fit ≥ 0.95 within "
+            f"{seconds / 60:g} minutes of wall time for the whole call). Mean kept cos {st['kept_mean']:.3f} "
+            f"against {st['candidates_mean']:.3f} for the candidates one by one; where two candidates differ by "
+            f"more than 0.1 the loss kept the better in {st['right']} of {st['split']}."]
     if paired:
         ones, kept = np.array(paired).T
         diff = kept - ones

@@ -55,7 +55,7 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from symlens import analysis, config, io, plotting, results, verdicts
+from symlens import analysis, config, io, plotting, restarts, results, verdicts
 from symlens.train import resolve_device
 
 NAME = "07_claims_ledger"
@@ -1047,22 +1047,17 @@ finding("C32", "At N = 33 a training set twice as large (80 batches instead of t
         "rises by at least 0.05 (prediction written before the runs)")
 
 def _best_of_two(root):
-    records = [json.loads(f.read_text()) for f in sorted(root.glob("*/seed*.json")) if "-" not in f.stem]
-    kept = [r["cos"] for r in records]
-    cands = [c["cosine_similarity"] for r in records for c in r["candidates"]]
-    split = [r for r in records if abs(r["candidates"][0]["cosine_similarity"]
-                                       - r["candidates"][-1]["cosine_similarity"]) > 0.1]
-    right = sum(r["cos"] == max(c["cosine_similarity"] for c in r["candidates"]) for r in split)
-    met = sum(r["cos"] >= COS_TARGET and r["wall_s"] <= 900 for r in records)
-    gain = _mean(kept) - _mean(cands)
+    records = [r for _, r in restarts.saved_best_of(root)]
+    st = restarts.selection_statistics(records, target=COS_TARGET)
+    gain, right, split = st["kept_mean"] - st["candidates_mean"], st["right"], st["split"]
     measured = (f"`cpu` defaults, best of {records[0]['k']} with two fits at a time, {len(records)} training sets "
-                f"({len({r['dataset'] for r in records})} datasets): kept mean cos {_mean(kept):.3f} against "
-                f"{_mean(cands):.3f} for the candidates one by one; the loss kept the better candidate in {right} "
-                f"of the {len(split)} sets whose two differ by more than 0.1; {met} kept fits ≥ {COS_TARGET} within "
-                f"15 minutes (wall {min(r['wall_s'] for r in records):.0f}-{max(r['wall_s'] for r in records):.0f} s "
+                f"({len({r['dataset'] for r in records})} datasets): kept mean cos {st['kept_mean']:.3f} against "
+                f"{st['candidates_mean']:.3f} for the candidates one by one; the loss kept the better candidate in "
+                f"{right} of the {split} sets whose two differ by more than 0.1; {st['met']} kept fits ≥ {COS_TARGET} "
+                f"within 15 minutes (wall {min(r['wall_s'] for r in records):.0f}-{max(r['wall_s'] for r in records):.0f} s "
                 "for the whole call)")
-    verdict = ("refuted" if gain <= 0 or right < len(split) / 2 else
-               "confirmed" if gain >= 0.03 and right >= 2 * len(split) / 3 else "partly")
+    verdict = ("refuted" if gain <= 0 or right < split / 2 else
+               "confirmed" if gain >= 0.03 and right >= 2 * split / 3 else "partly")
     return measured, verdict, _commits(records)
 
 

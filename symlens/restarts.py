@@ -13,9 +13,11 @@ accuracy when it is known.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,7 +25,7 @@ import torch
 from .lens import SymmetryLens, check_samples
 from .metrics import generator_cosine_similarity
 
-__all__ = ["fit_best_of", "split_validation"]
+__all__ = ["fit_best_of", "split_validation", "saved_best_of", "selection_statistics"]
 
 
 def split_validation(X, fraction: float, min_rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -109,3 +111,37 @@ def fit_best_of(
     if keep_candidates:
         best[1].candidates_ = candidates
     return best[1]
+
+
+def saved_best_of(root) -> list[tuple[Path, dict]]:
+    """The records ``benchmarks/best_of_target.py`` saved under ``root``
+    (``<dataset>/seed<s>.json``, not the ``seed<s>-scores.json`` caches beside them), as
+    (path, record) pairs sorted by dataset and base seed; empty if there are none."""
+    found = [(f, json.loads(f.read_text())) for f in Path(root).glob("*/seed*.json") if "-" not in f.stem]
+    return sorted(found, key=lambda fr: (fr[1]["dataset"], fr[1]["base_seed"]))
+
+
+def selection_statistics(records: list[dict], target: float = 0.95, seconds: float = 900.0,
+                         margin: float = 0.1) -> dict:
+    """What best-of-k bought over saved records (each with ``cos`` of the kept fit,
+    ``wall_s`` and ``candidates`` carrying ``cosine_similarity``).
+
+    Returns ``kept`` and ``candidates`` (the cos values), ``kept_mean`` and
+    ``candidates_mean``, ``met`` (kept fits ≥ ``target`` within ``seconds`` for the whole
+    call), ``split`` (sets whose best and worst candidates differ by more than ``margin``)
+    and ``right`` (of those, the sets where the kept fit is the best candidate).
+    """
+    if not records:
+        raise ValueError("no best-of records to summarise")
+    kept = [float(r["cos"]) for r in records]
+    cands = [float(c["cosine_similarity"]) for r in records for c in r["candidates"]]
+    split = right = 0
+    for r in records:
+        cos = [c["cosine_similarity"] for c in r["candidates"]]
+        if max(cos) - min(cos) > margin:
+            split += 1
+            right += r["cos"] == max(cos)
+    return {"kept": kept, "candidates": cands, "kept_mean": float(np.mean(kept)),
+            "candidates_mean": float(np.mean(cands)),
+            "met": sum(r["cos"] >= target and r["wall_s"] <= seconds for r in records),
+            "split": split, "right": int(right)}

@@ -1,12 +1,14 @@
 """symlens.restarts: the restart with the lowest held-out objective is returned, whatever
 the true generator says; the validation split is seeded and disjoint."""
 
+import json
+
 import numpy as np
 import pytest
 
 from symlens.data import make_dataset
 from symlens.lens import SymmetryLens
-from symlens.restarts import fit_best_of, split_validation
+from symlens.restarts import fit_best_of, saved_best_of, selection_statistics, split_validation
 
 N = 7
 TINY = dict(epochs=1, steps_per_epoch=2, hidden=8, batch_size=N * 4, n_batches=2, padding=3, progress=False)
@@ -72,3 +74,29 @@ def test_candidates_fitted_in_worker_processes_are_the_same_fits():
         fit_best_of(d.X, k=2, profile="smoke", n_jobs=0, **TINY)
     with pytest.raises(ValueError, match="same checkpoint at once"):
         fit_best_of(d.X, k=2, profile="smoke", n_jobs=2, checkpoint_dir="unused", **TINY)
+
+
+def test_selection_statistics_on_hand_made_records():
+    rec = lambda kept, cands, wall=500.0: {"cos": kept, "wall_s": wall,  # noqa: E731
+                                           "candidates": [{"cosine_similarity": c} for c in cands]}
+    records = [rec(0.97, [0.97, 0.60]),          # split, kept the better, met
+               rec(0.70, [0.90, 0.70]),          # split, kept the worse
+               rec(0.96, [0.96, 0.93], 950.0),   # not split; ≥ 0.95 but over the time
+               rec(0.50, [0.50, 0.45])]          # not split
+    st = selection_statistics(records)
+    assert st["split"] == 2 and st["right"] == 1 and st["met"] == 1
+    assert st["kept_mean"] == pytest.approx((0.97 + 0.70 + 0.96 + 0.50) / 4)
+    assert st["candidates_mean"] == pytest.approx(sum([0.97, 0.60, 0.90, 0.70, 0.96, 0.93, 0.50, 0.45]) / 8)
+    assert selection_statistics(records, seconds=1000)["met"] == 2
+    with pytest.raises(ValueError, match="no best-of records"):
+        selection_statistics([])
+
+
+def test_saved_best_of_reads_records_not_the_caches_beside_them(tmp_path):
+    for d, s in [("b-set", 1), ("a-set", 2), ("a-set", 0)]:
+        (tmp_path / d).mkdir(exist_ok=True)
+        (tmp_path / d / f"seed{s}.json").write_text(json.dumps({"dataset": d, "base_seed": s}))
+    (tmp_path / "a-set" / "seed0-scores.json").write_text("{}")
+    found = saved_best_of(tmp_path)
+    assert [(r["dataset"], r["base_seed"]) for _, r in found] == [("a-set", 0), ("a-set", 2), ("b-set", 1)]
+    assert saved_best_of(tmp_path / "missing") == []
