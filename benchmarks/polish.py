@@ -150,28 +150,28 @@ def summary_lines(by: dict, scales: list[float]) -> list[str]:
                    f"(paired {gain.mean():+.3f} ± {se:.3f}; {int((gain > 0).sum())} up), ≥ 0.95: {n95[0]} → {n95[1]}; "
                    f"held-out loss lower after in {loss_down} of {len(arms)}; "
                    f"{np.mean([a['polish_s'] for a in arms]):.0f} s per polish.")
-        kept = kept_sets(arms)
-        if kept:
-            out.append(f"  Best of two, polished: the lower held-out loss after the polish keeps cos "
-                       f"{np.mean([k[1] for k in kept]):.3f} over {len(kept)} training sets (unpolished choice "
-                       f"{np.mean([k[0] for k in kept]):.3f}); ≥ 0.95: {sum(k[0] >= 0.95 for k in kept)} → "
-                       f"{sum(k[1] >= 0.95 for k in kept)}.")
+        kept = np.array(kept_sets(arms)).reshape(-1, 3)
+        if kept.size:
+            n95 = [int((kept[:, i] >= 0.95).sum()) for i in range(3)]
+            out.append(f"  Best of two over {len(kept)} training sets: kept unpolished {kept[:, 0].mean():.3f} "
+                       f"({n95[0]} ≥ 0.95); the kept fit polished {kept[:, 1].mean():.3f} ({n95[1]}); both "
+                       f"polished, then the lower held-out loss kept {kept[:, 2].mean():.3f} ({n95[2]}).")
     return out
 
 
-def kept_sets(arms: list[dict]) -> list[tuple[float, float]]:
-    """Per training set with every candidate polished: (cos the study kept, cos of the
-    candidate with the lowest held-out loss after the polish)."""
+def kept_sets(arms: list[dict]) -> list[tuple[float, float, float]]:
+    """Per training set with every candidate polished: (cos of the fit the study kept, the
+    same fit polished, the candidate with the lowest held-out loss after the polish)."""
     sets = {}
     for a in arms:
         sets.setdefault((a["dataset"], a["base_seed"]), []).append(a)
     out = []
     for group in sets.values():
-        if len(group) < 2 or not any(a["kept_before"] for a in group):
+        kept = [a for a in group if a["kept_before"]]
+        if len(group) < 2 or not kept:
             continue
-        before = next(a["before"]["cos"] for a in group if a["kept_before"])
         after = min(group, key=lambda a: a["after"]["held_out_loss"])["after"]["cos"]
-        out.append((before, after))
+        out.append((kept[0]["before"]["cos"], kept[0]["after"]["cos"], after))
     return out
 
 
@@ -180,7 +180,8 @@ def provenance_line(runs: list[dict]) -> str:
     return (f"Each fit continued from its saved state at the end of its {runs[0]['schedule_steps']}-step schedule, "
             f"at τ = 1 with the final learning rates × the scale; profile `{p['profile']}`, hardware "
             f"{p['hardware']}, torch {p['torch']}, code {', '.join(sorted({r['provenance']['git'] for r in runs}))}. "
-            "Cos read from the training log (every 50 steps); held-out loss on the rows fit_best_of held out.")
+            f"Cos read from the training log (every {runs[0]['curve'][1][0] - runs[0]['curve'][0][0]} steps); "
+            "held-out loss on the rows fit_best_of held out.")
 
 
 def figure(runs: list[dict], path: Path) -> None:
