@@ -114,25 +114,20 @@ def cos_at(run: dict, k: int) -> float | None:
 
 
 def table(runs: list[dict]) -> str:
-    scales = sorted({r["lr_scale"] for r in runs})
-    head = ["dataset", "base seed", "seed", "cos at the end of the schedule", "held-out loss"]
-    for m in scales:
-        head += [f"×{m:g}: cos +{k // 1000}k" for k in READ_AT] + [f"×{m:g}: held-out loss", f"×{m:g}: chain after"]
+    """One row per candidate and lr scale (narrow enough for a book page), then the summary."""
+    head = ["dataset", "base seed / seed", "rates ×", "cos at the end", *[f"+{k // 1000}k steps" for k in READ_AT],
+            "held-out loss", "chain after (hidden basis)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in sorted(runs, key=lambda r: (r["dataset"], r["base_seed"], r["seed"], r["lr_scale"])):
+        row = [r["dataset"], f"{r['base_seed']} / {r['seed']}", f"{r['lr_scale']:g}", f"{r['before']['cos']:.3f}",
+               *[("–" if cos_at(r, k) is None else f"{cos_at(r, k):.3f}") for k in READ_AT],
+               f"{r['before']['held_out_loss']:+.3f} → {r['after']['held_out_loss']:+.3f}",
+               f"`{r['after']['chain']}`"]
+        lines.append("| " + " | ".join(row) + " |")
     by = {}
     for r in runs:
         by.setdefault((r["dataset"], r["base_seed"], r["seed"]), {})[r["lr_scale"]] = r
-    for (d, b, s), arms in sorted(by.items()):
-        first = next(iter(arms.values()))
-        row = [d, str(b), str(s), f"{first['before']['cos']:.3f}", f"{first['before']['held_out_loss']:+.3f}"]
-        for m in scales:
-            r = arms.get(m)
-            if r is None:
-                row += ["–"] * (len(READ_AT) + 2)
-                continue
-            row += [("–" if cos_at(r, k) is None else f"{cos_at(r, k):.3f}") for k in READ_AT]
-            row += [f"{r['after']['held_out_loss']:+.3f}", f"`{r['after']['chain']}`"]
-        lines.append("| " + " | ".join(row) + " |")
+    scales = sorted({r["lr_scale"] for r in runs})
     lines += ["", *summary_lines(by, scales), "", provenance_line(runs)]
     return "\n".join(lines) + "\n"
 

@@ -196,7 +196,7 @@ def test_polish_continues_saved_candidates_at_tau_one(tmp_path):
     # the two scales start from the same state and end apart
     a = {r["lr_scale"]: r["after"]["cos"] for r in runs if r["seed"] == 0}
     assert a[1.0] != a[3.0]
-    assert "×3: cos +1k" in (tmp_path / "polish" / "table.md").read_text()
+    assert "| gaussian-dst | 0 / 1 | 3 |" in (tmp_path / "polish" / "table.md").read_text()
     assert (tmp_path / "polish" / "polish.png").stat().st_size > 0
 
 
