@@ -186,7 +186,7 @@ def figure(runs: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     scales = sorted({r["lr_scale"] for r in runs})
-    fig, axes = plt.subplots(1, len(scales), figsize=(5.2 * len(scales), 4.0), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(scales), figsize=(5.2 * len(scales), 4.6), sharey=True, squeeze=False)
     for ax, m in zip(axes[0], scales):
         for r in (r for r in runs if r["lr_scale"] == m):
             s, c = zip(*r["curve"])
@@ -195,8 +195,10 @@ def figure(runs: list[dict], path: Path) -> None:
         ax.set_xlabel("steps after the schedule (τ = 1)")
         ax.set_title(f"final learning rates × {m:g}")
     axes[0][0].set_ylabel("cos(learned G, true G)")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    # the first panel has every candidate (the runs come in one order, so colours match across panels)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=5, frameon=False)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     fig.savefig(path, dpi=130)
     plt.close(fig)
 
