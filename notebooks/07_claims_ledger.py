@@ -55,7 +55,8 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from symlens import analysis, config, io, plotting, restarts, results, verdicts
+from symlens import analysis, config, io, plotting, results, verdicts
+from symlens.restarts import saved_best_of, selection_statistics
 from symlens.train import resolve_device
 
 NAME = "07_claims_ledger"
@@ -1047,8 +1048,8 @@ finding("C32", "At N = 33 a training set twice as large (80 batches instead of t
         "rises by at least 0.05 (prediction written before the runs)")
 
 def _best_of_two(root):
-    records = [r for _, r in restarts.saved_best_of(root)]
-    st = restarts.selection_statistics(records, target=COS_TARGET)
+    records = [r for _, r in saved_best_of(root)]
+    st = selection_statistics(records, target=COS_TARGET)
     gain, right, split = st["kept_mean"] - st["candidates_mean"], st["right"], st["split"]
     measured = (f"`cpu` defaults, best of {records[0]['k']} with two fits at a time, {len(records)} training sets "
                 f"({len({r['dataset'] for r in records})} datasets): kept mean cos {st['kept_mean']:.3f} against "
