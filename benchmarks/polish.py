@@ -203,6 +203,25 @@ def figure(runs: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def end_gains(runs_root: Path, last: int = 500) -> str:
+    """How much each saved fit under ``runs_root`` (``<dataset>/seed<s>/``, e.g. the targets
+    table's runs) gained in cos over its last ``last`` logged steps: a table and a count."""
+    from symlens.io import load_run
+
+    rows = []
+    for d in sorted(runs_root.glob("*/seed*")):
+        a = load_run(d)["arrays"]
+        steps, cos = a["history_step"], a["history_cosine_similarity"]
+        before = cos[int(np.argmin(np.abs(steps - (steps[-1] - last))))]
+        rows.append((d.parent.name, d.name[4:], float(before), float(cos[-1])))
+    lines = [f"| dataset | seed | cos {last} steps before the end | cos at the end | gain |", "|---|---|---|---|---|"]
+    lines += [f"| {n} | {s} | {b:.3f} | {e:.3f} | {e - b:+.3f} |" for n, s, b, e in rows]
+    up = sum(e > b for _, _, b, e in rows)
+    lines += ["", f"{up} of {len(rows)} fits gained cos over their last {last} steps (`{runs_root}`; "
+              "read from each run's saved training log)."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("study", help="a best_of_target.py output folder with <dataset>/seed<s>-checkpoints")
@@ -213,9 +232,13 @@ def main(argv=None) -> None:
     p.add_argument("--datasets", nargs="+", default=None, help="only these datasets")
     p.add_argument("--out", required=True)
     p.add_argument("--table-only", action="store_true", help="rewrite table.md and the figure from runs.jsonl")
+    p.add_argument("--end-gains", metavar="RUNS", default=None,
+                   help="also write <out>/end_gains.md: the cos each saved run under RUNS gained over its last 500 steps")
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.end_gains:
+        (out / "end_gains.md").write_text(end_gains(Path(args.end_gains)))
     log = out / "runs.jsonl"
     done = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     seen = {(r["dataset"], r["base_seed"], r["seed"], r["lr_scale"], r["steps"]) for r in done}

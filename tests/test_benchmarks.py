@@ -525,3 +525,20 @@ def test_best_of_saves_candidates_and_the_summary_replays_the_choice(tmp_path):
     assert len(scores["refit"]) == 2 and len(scores["recentred"]) == 2
     assert "| gaussian-dst | 0 | – |" in text  # no single fit of this profile and size to compare
     assert "kept (recentred)" in (tmp_path / "summary.md").read_text()
+
+
+def test_polish_end_gains_reads_each_saved_training_log(tmp_path):
+    _run("benchmarks/time_to_accuracy.py", "--profile", "smoke", "--device", "cpu", "--dim", "7",
+         "--dataset", "gaussian-permuted", "--seed", "0", "--out", str(tmp_path / "gaussian-permuted" / "seed0"),
+         *TINY, "batch_size=28", "padding=7")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("polish", repo_root() / "benchmarks" / "polish.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    a = load_run(tmp_path / "gaussian-permuted" / "seed0")["arrays"]
+    steps, cos = a["history_step"], a["history_cosine_similarity"]
+    last = int(steps[-1] - steps[0])  # from the first logged step to the end
+    text = mod.end_gains(tmp_path, last=last)
+    assert f"| gaussian-permuted | 0 | {cos[0]:.3f} | {cos[-1]:.3f} | {cos[-1] - cos[0]:+.3f} |" in text
+    assert f"{int(cos[-1] > cos[0])} of 1 fits gained" in text
