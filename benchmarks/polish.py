@@ -36,21 +36,25 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from best_of_summary import training_split  # noqa: E402
 
 from symlens.io import git_sha, provenance, to_plain  # noqa: E402
+from symlens.restarts import saved_best_of  # noqa: E402
 
 #: steps after the schedule at which the table reads the cos
 READ_AT = (1000, 2000, 3000)
 
 
 def tasks(study: Path, seeds: list[int], scales: list[float]) -> list[dict]:
-    """One task per saved candidate checkpoint and lr scale."""
+    """One task per saved candidate checkpoint and lr scale, with the candidate's dataset,
+    base seed and seed."""
     out = []
-    for rec_path in sorted(study.glob("*/seed*.json")):
-        if not rec_path.stem[4:].isdigit() or int(rec_path.stem[4:]) not in seeds:
+    for rec_path, rec in saved_best_of(study):
+        if rec["base_seed"] not in seeds:
             continue
         folder = rec_path.parent / f"{rec_path.stem}-checkpoints"
         for cand in sorted(folder.glob("seed*/checkpoint.pt")):
             for m in scales:
-                out.append({"record": str(rec_path), "checkpoint": str(cand), "lr_scale": float(m)})
+                out.append({"record": str(rec_path), "checkpoint": str(cand), "lr_scale": float(m),
+                            "dataset": rec["dataset"], "base_seed": rec["base_seed"],
+                            "seed": int(cand.parent.name[4:])})
     return out
 
 
@@ -244,11 +248,9 @@ def main(argv=None) -> None:
     seen = {(r["dataset"], r["base_seed"], r["seed"], r["lr_scale"], r["steps"]) for r in done}
     todo = []
     for t in [] if args.table_only else tasks(Path(args.study), args.seeds, args.lr_scale):
-        rec = json.loads(Path(t["record"]).read_text())
-        seed = int(Path(t["checkpoint"]).parent.name[4:])
-        if args.datasets and rec["dataset"] not in args.datasets:
+        if args.datasets and t["dataset"] not in args.datasets:
             continue
-        if (rec["dataset"], rec["base_seed"], seed, t["lr_scale"], args.steps) not in seen:
+        if (t["dataset"], t["base_seed"], t["seed"], t["lr_scale"], args.steps) not in seen:
             todo.append(t)
     if todo:
         with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:

@@ -1071,10 +1071,11 @@ finding("C33", "At N = 33 the held-out loss keeps the better of two restarts, so
         "otherwise (prediction written before the runs)")
 
 def _polish(path):
-    runs = [r for r in _jsonl(path) if r["lr_scale"] == 1.0]
+    every = _jsonl(path)
+    runs = [r for r in every if r["lr_scale"] == 1.0]
     gain = [r["after"]["cos"] - r["before"]["cos"] for r in runs]
     up = sum(g > 0 for g in gain)
-    others = sorted({r["lr_scale"] for r in _jsonl(path)} - {1.0})
+    others = sorted({r["lr_scale"] for r in every} - {1.0})
     measured = (f"{len(runs)} best-of-two candidates at N = 33 (`cpu`, seed 2 of five datasets), {runs[0]['steps']} "
                 f"steps more at τ = 1 with the final rates: mean cos {_mean(r['before']['cos'] for r in runs):.3f} → "
                 f"{_mean(r['after']['cos'] for r in runs):.3f} (paired {_mean(gain):+.3f}), up on {up} of {len(runs)}, "
@@ -1082,7 +1083,7 @@ def _polish(path):
                 f"{sum(r['after']['cos'] >= COS_TARGET for r in runs)}; held-out loss lower after on "
                 f"{sum(r['after']['held_out_loss'] < r['before']['held_out_loss'] for r in runs)}")
     for m in others:
-        arm = [r for r in _jsonl(path) if r["lr_scale"] == m]
+        arm = [r for r in every if r["lr_scale"] == m]
         measured += (f"; at {m:g}× the final rates paired "
                      f"{_mean(r['after']['cos'] - r['before']['cos'] for r in arm):+.3f}")
     verdict = ("refuted" if _mean(gain) < 0.01 or max(gain) <= 0.03 else

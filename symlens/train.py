@@ -398,10 +398,10 @@ class Trainer:
         saved = {**state, "config": LensConfig.from_dict(state["config"]).to_dict()}
         # the polish may differ: a finished fit can be polished further (LensConfig.polish_steps)
         saved["config"] = {k: v for k, v in saved["config"].items() if k not in POLISH_FIELDS}
-        mine = {k: v for k, v in self.config.to_dict().items() if k not in POLISH_FIELDS}
+        own = {k: v for k, v in self.config.to_dict().items() if k not in POLISH_FIELDS}
         mismatch = [
             k
-            for k, mine in (("config", mine), ("dim", self.dim), ("seed", self.seed))
+            for k, mine in (("config", own), ("dim", self.dim), ("seed", self.seed))
             if _normalise(saved[k]) != _normalise(mine)
         ]
         if mismatch:
