@@ -542,3 +542,34 @@ def test_polish_end_gains_reads_each_saved_training_log(tmp_path):
     text = mod.end_gains(tmp_path, last=last)
     assert f"| gaussian-permuted | 0 | {cos[0]:.3f} | {cos[-1]:.3f} | {cos[-1] - cos[0]:+.3f} |" in text
     assert f"{int(cos[-1] > cos[0])} of 1 fits gained" in text
+
+
+def test_early_selection_retraces_saved_candidates_in_segments(tmp_path):
+    tiny = ["--set", "epochs=2", "steps_per_epoch=4", "n_batches=10", "hidden=8", "log_every=2"]
+    _run("benchmarks/best_of_target.py", "--profile", "smoke", "--dim", "7", "--dataset", "gaussian-dst",
+         "--seeds", "0", "--k", "2", "--out", str(tmp_path / "best" / "gaussian-dst"), *tiny)
+    # the old candidates retrained to the end, in segments of 2 steps with scoring between
+    _run("benchmarks/early_selection.py", "--profile", "smoke", "--dim", "7", "--dataset", "gaussian-dst",
+         "--seeds", "0", "--every", "2", "--old-to", "8", "--jobs", "1", "--best-of", str(tmp_path / "best"),
+         "--out", str(tmp_path / "early"), *tiny)
+    saved = json.loads((tmp_path / "best" / "gaussian-dst" / "seed0.json").read_text())
+    rec = json.loads((tmp_path / "early" / "gaussian-dst-seed0.json").read_text())
+    assert sorted(c["seed"] for c in rec["candidates"]) == [0, 1, 2, 3]
+    for c in saved["candidates"]:
+        mine = next(m for m in rec["candidates"] if m["seed"] == c["seed"])
+        assert [p["step"] for p in mine["points"]] == [2, 4, 6, 8]
+        assert mine["points"][-1]["cos"] == pytest.approx(c["cosine_similarity"], abs=1e-9)
+        assert mine["points"][-1]["loss_1"] == pytest.approx(c["held_out_loss"], abs=1e-9)
+        assert mine["points"][-1]["tau"] == pytest.approx(1.0)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("early", repo_root() / "benchmarks" / "early_selection.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    fin = mod.finals(rec, tmp_path / "best")
+    # keeping all four to the end is best of four by final loss; keeping one at step 2 is the
+    # lowest loss at step 2
+    assert mod.replay(rec, fin, 8, 4) == min(fin, key=lambda s: fin[s]["loss"])
+    first = {c["seed"]: c["points"][0]["loss_now"] for c in rec["candidates"]}
+    assert mod.replay(rec, fin, 2, 1) == min(first, key=first.get)
+    assert "| best of 4, oracle |" in (tmp_path / "early" / "summary.md").read_text()

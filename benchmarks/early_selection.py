@@ -1,0 +1,199 @@
+"""Can restarts be chosen before they finish?  Held-out loss along the schedule at N = 33.
+
+    python benchmarks/early_selection.py --dataset gaussian-translation --seeds 2 \
+        --out results/lab/early_selection [--jobs 2] [--every 500] [--old-to 3000]
+    python benchmarks/early_selection.py --out results/lab/early_selection --table-only
+
+Best of two (``benchmarks/best_of_target.py``, saved under ``--best-of``) fits candidates
+s and s + 1 for base seed s.  This study adds candidates s + 2 and s + 3 on the same
+training set and the same held-out split, trained to the end, and retrains s and s + 1 to
+step ``--old-to`` (training is deterministic on the CPU, so they follow their saved runs;
+the check is their saved history where a checkpoint holds one).  Every ``--every`` steps each
+candidate is scored on the held-out rows by the method's own objective
+(:meth:`SymmetryLens.objective`), at the schedule's current τ and at τ = 1, next to its cos
+against the true generator, which is only reported.
+
+With all four final fits known (s, s + 1 from the saved best-of-two records), selection
+rules can be replayed offline (:func:`replay`): best of four, and *early selection*: train
+four candidates to step S, keep the m with the lowest held-out loss at the current τ, finish
+those and keep the lowest final loss.  Its cost in candidate-steps is 4 S + m (T - S);
+``summary.md`` gives an estimated wall time from the measured seconds per step of two
+candidates trained side by side (one thread each), plus the measured overhead of a
+best-of-two call.
+
+Writes ``<out>/<dataset>-seed<s>.json`` per training set and ``summary.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from time_to_accuracy import key_values  # noqa: E402
+
+from symlens.config import get_profile  # noqa: E402
+from symlens.data import make_dataset  # noqa: E402
+from symlens.io import git_sha, provenance, to_plain  # noqa: E402
+from symlens.lens import SymmetryLens  # noqa: E402
+from symlens.metrics import generator_cosine_similarity  # noqa: E402
+from symlens.restarts import split_validation  # noqa: E402
+from symlens.schedules import training_time  # noqa: E402
+
+BEST_OF = REPO / "results" / "cpu" / "best_of" / "n33-k2"
+
+
+def trajectory(seed: int, stop: int, every: int, profile: str, overrides: dict, X, X_val, true_generator) -> dict:
+    """Train candidate ``seed`` to step ``stop`` in segments of ``every`` steps (one thread),
+    scoring it on X_val after each.  Returns the candidate's record."""
+    torch.set_num_threads(1)
+    lens = SymmetryLens(profile, seed=seed, progress=False, **overrides)
+    points = []
+    for step in range(every, stop + every, every):
+        step = min(step, stop)
+        lens.fit(X, true_generator=true_generator, resume=step > every, stop_at=step)
+        tau = training_time(lens.trainer_.config, step - 1)
+        points.append({
+            "step": step, "tau": tau, "train_s": lens.trainer_.elapsed,
+            "cos": generator_cosine_similarity(lens.generator_, true_generator),
+            "loss_now": lens.objective(X_val, tau=tau)["total"],
+            "loss_1": lens.objective(X_val)["total"],
+        })
+        if step == stop:
+            break
+    return {"seed": seed, "stop": stop, "points": points}
+
+
+def one(dataset: str, base: int, profile: str, dim: int, every: int, old_to: int, jobs: int,
+        overrides: dict) -> dict:
+    cfg = get_profile(profile, **overrides).for_dim(dim)
+    data = make_dataset(dataset, cfg.training_samples, dim=dim, seed=base)
+    X, X_val = split_validation(data.X, 0.1, 4 * cfg.batch_size, base)  # as fit_best_of splits
+    total = cfg.fit_steps
+    tasks = [(base + 2, total), (base + 3, total), (base, old_to), (base + 1, old_to)]
+    git = git_sha()
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(partial(trajectory, s, stop, every, profile, overrides, X, X_val, data.generator))
+                   for s, stop in tasks]
+        candidates = [f.result() for f in futures]
+    wall = time.perf_counter() - t0
+    return {"dataset": dataset, "dim": dim, "base_seed": base, "total_steps": total, "every": every,
+            "jobs": jobs, "overrides": overrides, "candidates": candidates, "wall_s": wall,
+            "provenance": provenance(profile, base, torch.device("cpu"), wall_time_s=wall, dataset=dataset,
+                                     git=git, recipe="symlens")}
+
+
+def finals(rec: dict, best_of: Path) -> dict[int, dict]:
+    """Final (cos, held-out loss at τ = 1) of all four candidates: the new ones from their
+    last point, the old ones from the saved best-of-two record."""
+    saved = json.loads((best_of / rec["dataset"] / f"seed{rec['base_seed']}.json").read_text())
+    out = {c["seed"]: {"cos": c["cosine_similarity"], "loss": c["held_out_loss"]} for c in saved["candidates"]}
+    for c in rec["candidates"]:
+        if c["stop"] == rec["total_steps"]:
+            out[c["seed"]] = {"cos": c["points"][-1]["cos"], "loss": c["points"][-1]["loss_1"]}
+    return out
+
+
+def replay(rec: dict, fin: dict[int, dict], at: int, keep: int, key: str = "loss_now") -> int:
+    """The seed that early selection keeps: the ``keep`` lowest ``key`` at step ``at`` go on,
+    and of those the lowest final loss wins (``at`` = total: plain best of four)."""
+    at_step = {c["seed"]: next(p[key] for p in c["points"] if p["step"] == at) for c in rec["candidates"]}
+    going_on = sorted(at_step, key=at_step.get)[:keep]
+    return min(going_on, key=lambda s: fin[s]["loss"])
+
+
+def summary(records: list[dict], best_of: Path, points: list[int]) -> str:
+    rows, kept = [], {}
+    rules = [("best of 2 (saved)", None, None)] + [(f"4 → {m} at {S}", S, m) for S in points for m in (1, 2)] \
+        + [("best of 4", "end", 4), ("best of 4, oracle", "oracle", None)]
+    for rec in records:
+        fin = finals(rec, best_of)
+        b = rec["base_seed"]
+        got = {}
+        for name, S, m in rules:
+            if S is None:
+                s = min((b, b + 1), key=lambda s: fin[s]["loss"])
+            elif S == "oracle":
+                s = max(fin, key=lambda s: fin[s]["cos"])
+            elif S == "end":
+                s = min(fin, key=lambda s: fin[s]["loss"])
+            else:
+                s = replay(rec, fin, S, m)
+            got[name] = fin[s]["cos"]
+        kept[(rec["dataset"], b)] = got
+        cands = ", ".join(f"{s}: {fin[s]['cos']:.3f}" for s in sorted(fin))
+        rows.append(f"| {rec['dataset']} | {b} | {cands} | " + " | ".join(f"{got[n]:.3f}" for n, _, _ in rules[:1])
+                    + " | " + " | ".join(f"{got[n]:.3f}" for n, _, _ in rules[-2:]) + " |")
+    sec_per_step = _seconds_per_step(records)
+    T = records[0]["total_steps"]
+    lines = ["| dataset | base seed | final cos of candidates | best of 2 | best of 4 | oracle of 4 |",
+             "|---|---|---|---|---|---|", *rows, "",
+             f"| rule | candidate-steps | estimated wall s | mean kept cos | kept ≥ 0.95 | kept the best of four |",
+             "|---|---|---|---|---|---|"]
+    for name, S, m in rules:
+        vals = [kept[k][name] for k in kept]
+        best = [kept[k][name] == kept[k]["best of 4, oracle"] for k in kept]
+        if S is None:
+            steps = 2 * T
+        elif S in ("end", "oracle"):
+            steps = 4 * T
+        else:
+            steps = 4 * S + m * (T - S)
+        lines.append(f"| {name} | {steps} | {steps / 2 * sec_per_step:.0f} | {np.mean(vals):.3f} | "
+                     f"{sum(v >= 0.95 for v in vals)} of {len(vals)} | {sum(best)} of {len(best)} |")
+    lines += ["", f"Training sets: {len(records)}. Seconds per step of one candidate, two trained side by side with "
+              f"one thread each: {sec_per_step:.4f} (measured here); the wall estimate is candidate-steps / 2 × that, "
+              "without the selection and start-up overhead. Code "
+              + ", ".join(sorted({r["provenance"]["git"] for r in records})) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def _seconds_per_step(records: list[dict]) -> float:
+    per = [c["points"][-1]["train_s"] / c["points"][-1]["step"] for r in records for c in r["candidates"]]
+    return float(np.median(per))
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--profile", default="cpu")
+    p.add_argument("--dataset", default="gaussian-translation")
+    p.add_argument("--dim", type=int, default=33)
+    p.add_argument("--seeds", type=int, nargs="+", default=[])
+    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                   help="configuration overrides, as best_of_target.py took them")
+    p.add_argument("--every", type=int, default=500)
+    p.add_argument("--old-to", type=int, default=3000, help="steps to retrain the saved candidates s, s + 1")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--best-of", default=str(BEST_OF), help="the saved best-of-two records")
+    p.add_argument("--out", required=True)
+    p.add_argument("--table-only", action="store_true")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for s in [] if args.table_only else args.seeds:
+        rec = one(args.dataset, s, args.profile, args.dim, args.every, args.old_to, args.jobs, key_values(args.set))
+        (out / f"{args.dataset}-seed{s}.json").write_text(json.dumps(to_plain(rec), indent=1) + "\n")
+        print(f"{args.dataset} {s}: {rec['wall_s']:.0f} s", flush=True)
+    records = [json.loads(f.read_text()) for f in sorted(out.glob("*-seed*.json"))]
+    if records:
+        pts = list(range(args.every, args.old_to + 1, args.every))
+        text = summary(records, Path(args.best_of), pts)
+        (out / "summary.md").write_text(text)
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
