@@ -161,6 +161,46 @@ def summary(records: list[dict], best_of: Path, points: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def figure(records: list[dict], best_of: Path, path: Path, mark: int) -> None:
+    """One panel per training set: each candidate's held-out loss at the current τ minus the
+    mean of the candidates scored at that step, against steps, coloured by its final cos
+    (the retrained saved candidates dashed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = min(4, len(records))
+    rows = -(-len(records) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.8 * rows), squeeze=False, sharex=True)
+    cmap = plt.get_cmap("viridis")
+    for ax, rec in zip(axes.flat, records):
+        fin = finals(rec, best_of)
+        steps = sorted({p["step"] for c in rec["candidates"] for p in c["points"]})
+        mean = {s: np.mean([p["loss_now"] for c in rec["candidates"] for p in c["points"] if p["step"] == s])
+                for s in steps}
+        for c in sorted(rec["candidates"], key=lambda c: c["seed"]):
+            x = [p["step"] for p in c["points"]]
+            y = [p["loss_now"] - mean[p["step"]] for p in c["points"]]
+            cos = fin[c["seed"]]["cos"]
+            ax.plot(x, y, color=cmap(max(0.0, min(1.0, (cos - 0.3) / 0.7))), lw=1.6,
+                    ls="--" if c["stop"] < rec["total_steps"] else "-", label=f"seed {c['seed']}: {cos:.2f}")
+        ax.axvline(mark, color="0.6", lw=0.8, ls=":")
+        ax.axhline(0, color="0.85", lw=0.6)
+        ax.set_title(f"{rec['dataset']} {rec['base_seed']}", fontsize=9)
+        ax.legend(fontsize=7, title="final cos", title_fontsize=7, frameon=False)
+        ax.tick_params(labelsize=8)
+    for ax in axes.flat[len(records):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("training step", fontsize=9)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("held-out loss − mean", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
 def _seconds_per_step(records: list[dict]) -> float:
     per = [c["points"][-1]["train_s"] / c["points"][-1]["step"] for r in records for c in r["candidates"]]
     return float(np.median(per))
@@ -192,6 +232,7 @@ def main(argv=None) -> None:
         pts = list(range(args.every, args.old_to + 1, args.every))
         text = summary(records, Path(args.best_of), pts)
         (out / "summary.md").write_text(text)
+        figure(records, Path(args.best_of), out / "early_selection.png", mark=2500)
         print(text)
 
 

@@ -24,6 +24,7 @@ import torch
 
 from .lens import SymmetryLens, check_samples
 from .metrics import generator_cosine_similarity
+from .schedules import training_time
 
 __all__ = ["fit_best_of", "split_validation", "saved_best_of", "selection_statistics"]
 
@@ -42,15 +43,21 @@ def split_validation(X, fraction: float, min_rows: int, seed: int) -> tuple[np.n
     return X[order[n_val:]], X[order[:n_val]]
 
 
-def _fit_one(profile, seed: int, lens_kwargs: dict, X, true_generator, threads: int) -> SymmetryLens:
-    """One candidate in a worker process (picklable: a fitted lens pickles whole)."""
-    torch.set_num_threads(threads)
-    return SymmetryLens(profile, seed=seed, **lens_kwargs).fit(X, true_generator=true_generator)
+def _task(task, profile, lens_kwargs: dict, X, true_generator, threads: int | None) -> SymmetryLens:
+    """One candidate, in this process (``threads`` None) or a worker (picklable: a fitted
+    lens pickles whole): a lens to finish, or (seed, stop_at) to fit anew."""
+    if threads is not None:
+        torch.set_num_threads(threads)
+    if isinstance(task, SymmetryLens):
+        return task.fit(X, true_generator=true_generator, resume=True)
+    seed, stop_at = task
+    return SymmetryLens(profile, seed=seed, **lens_kwargs).fit(X, true_generator=true_generator, stop_at=stop_at)
 
 
 def fit_best_of(
     X, k: int = 3, profile="cpu", seed: int = 0, X_val=None, validation_fraction: float = 0.1,
-    true_generator=None, n_jobs: int = 1, keep_candidates: bool = False, **lens_kwargs,
+    true_generator=None, n_jobs: int = 1, keep_candidates: bool = False, select_at: int | None = None,
+    keep: int = 1, **lens_kwargs,
 ) -> SymmetryLens:
     """Fit k lenses with seeds ``seed, seed + 1, ..., seed + k - 1`` and return the one with
     the lowest held-out objective (:meth:`SymmetryLens.objective`, τ = 1).
@@ -65,10 +72,17 @@ def fit_best_of(
     keep_candidates : also attach every fitted candidate to the returned lens as
         ``candidates_`` (a list of k lenses in seed order, the kept one among them), so that
         other selection rules can be replayed on them.
+    select_at, keep : early selection (a symlens option, not in the paper).  Train every
+        candidate to step ``select_at`` only, score it there on the held-out samples at the
+        schedule's current τ, and finish only the ``keep`` lowest; the final choice among
+        those is by the held-out loss at τ = 1 as usual.  None: every candidate runs to the
+        end.  A finished candidate is the same fit as one trained without the stop.
     lens_kwargs : passed to :class:`SymmetryLens` (``recipe``, ``device``, overrides, ...).
 
     The returned lens carries ``restarts_``: a list of ``{"seed", "held_out_loss",
-    "cosine_similarity" (when the truth is given), "chosen"}``.
+    "cosine_similarity" (when the truth is given), "chosen"}``; with early selection also
+    ``"early_loss"`` (at ``select_at``) and ``"finished"``, and a dropped candidate's
+    ``held_out_loss`` is None and its cosine similarity that of step ``select_at``.
     """
     if int(k) != k or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
@@ -85,32 +99,60 @@ def fit_best_of(
     else:
         X_val = check_samples(X_val, "X_val", dim=X.shape[1])
     seeds = [seed + i for i in range(int(k))]
-    if n_jobs == 1:
-        lenses = (SymmetryLens(profile, seed=s, **lens_kwargs).fit(X, true_generator=true_generator) for s in seeds)
+    total = probe.config.for_dim(X.shape[1]).fit_steps
+    if select_at is not None:
+        if int(select_at) != select_at or not 0 < select_at < total:
+            raise ValueError(f"select_at must be a step between 1 and {total - 1} (the fit's last), got {select_at!r}")
+        if int(keep) != keep or not 1 <= keep <= k:
+            raise ValueError(f"keep must be an integer from 1 to k = {k}, got {keep!r}")
+        if lens_kwargs.get("checkpoint_dir") is not None:
+            raise ValueError("early selection keeps its candidates in memory: pass no checkpoint_dir")
+    run = partial(_run_all, n_jobs=int(n_jobs), profile=profile, lens_kwargs=lens_kwargs, X=X,
+                  true_generator=true_generator)
+    if select_at is None:
+        lenses = run([(s, None) for s in seeds])
+        early = {}
     else:
-        threads = max(1, torch.get_num_threads() // int(n_jobs))
-        quiet = {**lens_kwargs, "progress": False}
-        # spawn: a forked child would inherit torch's thread pools in an undefined state
-        with ProcessPoolExecutor(int(n_jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
-            fit = partial(_fit_one, profile, lens_kwargs=quiet, X=X, true_generator=true_generator, threads=threads)
-            lenses = list(pool.map(fit, seeds))
+        started = run([(s, int(select_at)) for s in seeds])
+        tau = training_time(started[0].trainer_.config, int(select_at) - 1)
+        early = {lens.seed: lens.objective(X_val, tau=tau)["total"] for lens in started}
+        going_on = set(sorted(early, key=early.get)[: int(keep)])
+        finished = iter(run([lens for lens in started if lens.seed in going_on]))
+        lenses = [next(finished) if lens.seed in going_on else lens for lens in started]
     best, records, candidates = None, [], []
     for s, lens in zip(seeds, lenses):
         if keep_candidates:  # otherwise each lens but the best is dropped as soon as it is scored
             candidates.append(lens)
-        loss = lens.objective(X_val)["total"]
+        done = lens.n_steps_ == total
+        loss = lens.objective(X_val)["total"] if done else None
         rec = {"seed": s, "held_out_loss": loss}
+        if early:
+            rec.update(early_loss=early[s], finished=done)
         if true_generator is not None:
             rec["cosine_similarity"] = generator_cosine_similarity(lens.generator_, true_generator)
         records.append(rec)
-        if best is None or loss < best[0]:
+        if done and (best is None or loss < best[0]):
             best = (loss, lens)
     for rec in records:
-        rec["chosen"] = rec["held_out_loss"] == best[0]
+        rec["chosen"] = rec["seed"] == best[1].seed
     best[1].restarts_ = records
     if keep_candidates:
         best[1].candidates_ = candidates
     return best[1]
+
+
+def _run_all(tasks: list, n_jobs: int, profile, lens_kwargs: dict, X, true_generator) -> list[SymmetryLens]:
+    """Fit or continue candidates in task order, ``n_jobs`` at a time.  A task is either
+    (seed, stop_at): a new fit, stopped at ``stop_at`` (None: the end), or a lens fitted
+    part way, to finish."""
+    if n_jobs == 1:
+        return [_task(t, profile, lens_kwargs, X, true_generator, None) for t in tasks]
+    threads = max(1, torch.get_num_threads() // n_jobs)
+    quiet = {**lens_kwargs, "progress": False}
+    # spawn: a forked child would inherit torch's thread pools in an undefined state
+    with ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        work = partial(_task, profile=profile, lens_kwargs=quiet, X=X, true_generator=true_generator, threads=threads)
+        return list(pool.map(work, tasks))
 
 
 def saved_best_of(root) -> list[tuple[Path, dict]]:

@@ -573,3 +573,4 @@ def test_early_selection_retraces_saved_candidates_in_segments(tmp_path):
     first = {c["seed"]: c["points"][0]["loss_now"] for c in rec["candidates"]}
     assert mod.replay(rec, fin, 2, 1) == min(first, key=first.get)
     assert "| best of 4, oracle |" in (tmp_path / "early" / "summary.md").read_text()
+    assert (tmp_path / "early" / "early_selection.png").stat().st_size > 0

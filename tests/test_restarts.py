@@ -76,6 +76,47 @@ def test_candidates_fitted_in_worker_processes_are_the_same_fits():
         fit_best_of(d.X, k=2, profile="smoke", n_jobs=2, checkpoint_dir="unused", **TINY)
 
 
+def test_early_selection_finishes_the_lowest_loss_at_the_stop(monkeypatch):
+    # stub objective by seed and τ: at τ < 1 seed 21 scores best, at τ = 1 seed 20 would;
+    # keeping one at the stop must finish 21 although 20 wins at the end
+    def stub(self, X, tau=1.0):
+        mid = {20: -1.0, 21: -2.0, 22: -1.5}
+        return {"total": -5.0 if self.seed == 20 else -4.0} if tau == 1.0 else {"total": mid[self.seed]}
+
+    monkeypatch.setattr(SymmetryLens, "objective", stub)
+    d = make_dataset("gaussian-translation", N * 40, dim=N, seed=0)
+    cfg = dict(TINY, steps_per_epoch=6)
+    lens = fit_best_of(d.X, k=3, profile="smoke", seed=20, select_at=2, keep=1, **cfg)
+    assert lens.seed == 21 and lens.n_steps_ == 6
+    assert [(r["seed"], r["finished"], r["held_out_loss"]) for r in lens.restarts_] == [
+        (20, False, None), (21, True, -4.0), (22, False, None)]
+    assert [r["early_loss"] for r in lens.restarts_] == [-1.0, -2.0, -1.5]
+    two = fit_best_of(d.X, k=3, profile="smoke", seed=20, select_at=2, keep=2, keep_candidates=True, **cfg)
+    assert two.seed == 21 and [c.n_steps_ for c in two.candidates_] == [2, 6, 6]
+
+
+def test_early_selection_finishes_the_same_fits_as_uninterrupted_ones():
+    d = make_dataset("gaussian-dst", N * 40, dim=N, seed=0)
+    held = make_dataset("gaussian-dst", N * 8, dim=N, seed=5)
+    cfg = dict(TINY, steps_per_epoch=6)
+    plain = fit_best_of(d.X, k=2, profile="smoke", seed=0, X_val=held.X, true_generator=d.generator, **cfg)
+    early = fit_best_of(d.X, k=2, profile="smoke", seed=0, X_val=held.X, true_generator=d.generator,
+                        select_at=3, keep=2, **cfg)
+    for a, b in zip(plain.restarts_, early.restarts_):
+        assert b["held_out_loss"] == a["held_out_loss"] and b["cosine_similarity"] == a["cosine_similarity"]
+    np.testing.assert_array_equal(early.generator_, plain.generator_)
+    # the same in two worker processes: a candidate stopped in one process finishes in another
+    spawned = fit_best_of(d.X, k=2, profile="smoke", seed=0, X_val=held.X, true_generator=d.generator,
+                          select_at=3, keep=1, n_jobs=2, **cfg)
+    kept = next(r for r in spawned.restarts_ if r["finished"])
+    twin = next(r for r in plain.restarts_ if r["seed"] == kept["seed"])
+    assert kept["held_out_loss"] == pytest.approx(twin["held_out_loss"], abs=1e-5)
+    for bad, match in ((dict(select_at=6), "select_at"), (dict(select_at=0), "select_at"),
+                       (dict(select_at=2, keep=3), "keep"), (dict(select_at=2, keep=0), "keep")):
+        with pytest.raises(ValueError, match=match):
+            fit_best_of(d.X, k=2, profile="smoke", X_val=held.X, **cfg, **bad)
+
+
 def test_selection_statistics_on_hand_made_records():
     rec = lambda kept, cands, wall=500.0: {"cos": kept, "wall_s": wall,  # noqa: E731
                                            "candidates": [{"cosine_similarity": c} for c in cands]}
