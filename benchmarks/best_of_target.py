@@ -15,7 +15,9 @@ and filter, stacked in seed order, with the true generator and the transform, so
 selection rules can be replayed offline) and ``<out>/table.md``.  With ``--checkpoints``
 each candidate's whole training state (model, estimators, optimisers, random streams) is
 also saved, as ``<out>/seed<s>-checkpoints/seed<c>/checkpoint.pt`` for candidate seed c, so
-that training can be continued from where the fit ended.  Wall seconds are the whole call: k fits
+that training can be continued from where the fit ended.  With ``--select-at S --keep m``
+every candidate trains to step S and only the m lowest held-out losses there (at the
+schedule's current τ) are finished (``fit_best_of``'s early selection).  Wall seconds are the whole call: k fits
 (``--jobs`` at a time, in worker processes), plus the selection.
 """
 
@@ -43,7 +45,8 @@ from symlens.restarts import fit_best_of  # noqa: E402
 
 
 def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, overrides: dict,
-        jobs: int = 1, checkpoints: Path | None = None) -> tuple[dict, dict]:
+        jobs: int = 1, checkpoints: Path | None = None, select_at: int | None = None,
+        keep: int = 1) -> tuple[dict, dict]:
     """Fit best of k on data seed ``seed``; returns (the candidates' arrays, the record).
     ``checkpoints``: a folder to save each candidate's training state in (one sub-folder
     ``seed<c>`` per candidate seed c)."""
@@ -52,7 +55,8 @@ def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, ove
     git = git_sha()
     t0 = time.perf_counter()
     lens = fit_best_of(data.X, k=k, profile=profile, seed=seed, true_generator=data.generator,
-                       n_jobs=jobs, progress=False, keep_candidates=True, **overrides)
+                       n_jobs=jobs, progress=False, keep_candidates=True, select_at=select_at, keep=keep,
+                       **overrides)
     wall = time.perf_counter() - t0
     for c in lens.candidates_ if checkpoints is not None else []:
         c.trainer_.save_checkpoint(checkpoints / f"seed{c.seed}")
@@ -61,7 +65,8 @@ def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, ove
               "filter": np.stack([c.filter_ for c in lens.candidates_]),
               "true_generator": data.generator, "transform": data.transform}
     return arrays, {
-        "dataset": name, "dim": dim, "samples": int(data.X.shape[0]), "base_seed": seed, "k": k, "jobs": jobs, "data": data_kw, "overrides": overrides,
+        "dataset": name, "dim": dim, "samples": int(data.X.shape[0]), "base_seed": seed, "k": k, "jobs": jobs,
+        "select_at": select_at, "keep": keep if select_at is not None else k, "data": data_kw, "overrides": overrides,
         "candidates": lens.restarts_,
         "kept_seed": lens.seed,
         "cos": generator_cosine_similarity(lens.generator_, data.generator),
@@ -77,8 +82,9 @@ def table(records: list[dict], seconds: float) -> str:
     lines = ["| base seed | candidates (seed: cos, held-out loss) | kept seed | kept cos | cos without exit | "
              f"wall s | ≥ 0.95 in {seconds / 60:g} min |", "|---|---|---|---|---|---|---|"]
     for r in sorted(records, key=lambda r: r["base_seed"]):
-        cands = "; ".join(f"{c['seed']}: {c['cosine_similarity']:.3f}, {c['held_out_loss']:+.3f}"
-                          for c in r["candidates"])
+        cands = "; ".join(f"{c['seed']}: {c['cosine_similarity']:.3f}, " + (
+            f"{c['held_out_loss']:+.3f}" if c["held_out_loss"] is not None else f"dropped ({c['early_loss']:+.3f})")
+            for c in r["candidates"])
         met = r["cos"] >= 0.95 and r["wall_s"] <= seconds
         lines.append(f"| {r['base_seed']} | {cands} | {r['kept_seed']} | {r['cos']:.3f} | "
                      f"{r['cos_without_exit']:.3f} | {r['wall_s']:.0f} | {'yes' if met else 'no'} |")
@@ -90,6 +96,8 @@ def table(records: list[dict], seconds: float) -> str:
               f"(batch {r0['config']['batch_size']}, width {r0['config']['hidden']}, "
               + f"{r0['config']['epochs'] * r0['config']['steps_per_epoch']:,}".replace(",", " ")
               + f" steps per fit), best of {r0['k']}"
+              + (f", the {r0['keep']} lowest held-out losses at step {r0['select_at']} finished"
+                 if r0.get("select_at") else "")
               + (f", {r0['jobs']} fits at a time" if r0.get("jobs", 1) > 1 else ", one fit at a time") + "; "
               f"hardware {prov['hardware']}, torch {prov['torch']}, code "
               + ", ".join(sorted({r['provenance']['git'] for r in records})) + "."]
@@ -109,6 +117,9 @@ def main(argv=None) -> None:
     p.add_argument("--seconds", type=float, default=300.0, help="the target's time limit")
     p.add_argument("--out", required=True)
     p.add_argument("--table-only", action="store_true", help="rewrite table.md from the saved seed*.json")
+    p.add_argument("--select-at", type=int, default=None,
+                   help="early selection: train every candidate to this step, finish only the --keep best")
+    p.add_argument("--keep", type=int, default=1, help="candidates finished after --select-at")
     p.add_argument("--checkpoints", action="store_true",
                    help="also save each candidate's training state under <out>/seed<s>-checkpoints/")
     args = p.parse_args(argv)
@@ -117,7 +128,7 @@ def main(argv=None) -> None:
     data_kw, overrides = key_values(args.data), key_values(args.set)
     for s in [] if args.table_only else args.seeds:
         arrays, rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides, args.jobs,
-                          out / f"seed{s}-checkpoints" if args.checkpoints else None)
+                          out / f"seed{s}-checkpoints" if args.checkpoints else None, args.select_at, args.keep)
         np.savez_compressed(out / f"seed{s}-candidates.npz", **arrays)
         (out / f"seed{s}.json").write_text(json.dumps(to_plain(rec), indent=1) + "\n")
         print(f"base seed {s}: kept {rec['kept_seed']}, cos {rec['cos']:.3f} in {rec['wall_s']:.0f} s", flush=True)

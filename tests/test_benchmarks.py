@@ -574,3 +574,18 @@ def test_early_selection_retraces_saved_candidates_in_segments(tmp_path):
     assert mod.replay(rec, fin, 2, 1) == min(first, key=first.get)
     assert "| best of 4, oracle |" in (tmp_path / "early" / "summary.md").read_text()
     assert (tmp_path / "early" / "early_selection.png").stat().st_size > 0
+
+
+def test_best_of_target_with_early_selection_records_the_dropped(tmp_path):
+    out = tmp_path / "gaussian-dst"
+    _run("benchmarks/best_of_target.py", "--profile", "smoke", "--dim", "7", "--dataset", "gaussian-dst",
+         "--seeds", "0", "--k", "3", "--select-at", "4", "--keep", "1", "--out", str(out),
+         "--set", "epochs=2", "steps_per_epoch=4", "n_batches=10", "hidden=8", "log_every=2")
+    rec = json.loads((out / "seed0.json").read_text())
+    assert rec["select_at"] == 4 and rec["keep"] == 1
+    finished = [c for c in rec["candidates"] if c["finished"]]
+    assert len(finished) == 1 and finished[0]["seed"] == rec["kept_seed"]
+    # the finished one had the lowest loss at step 4
+    assert finished[0]["early_loss"] == min(c["early_loss"] for c in rec["candidates"])
+    assert sum("dropped" in line for line in (out / "table.md").read_text().splitlines()) == 1
+    assert "the 1 lowest held-out losses at step 4 finished" in (out / "table.md").read_text()
