@@ -144,8 +144,9 @@ def fit_best_of(
 def _run_all(tasks: list, n_jobs: int, profile, lens_kwargs: dict, X, true_generator) -> list[SymmetryLens]:
     """Fit or continue candidates in task order, ``n_jobs`` at a time.  A task is either
     (seed, stop_at): a new fit, stopped at ``stop_at`` (None: the end), or a lens fitted
-    part way, to finish."""
-    if n_jobs == 1:
+    part way, to finish.  A single task runs in this process, on all its threads."""
+    n_jobs = min(n_jobs, len(tasks))
+    if n_jobs <= 1:
         return [_task(t, profile, lens_kwargs, X, true_generator, None) for t in tasks]
     threads = max(1, torch.get_num_threads() // n_jobs)
     quiet = {**lens_kwargs, "progress": False}
