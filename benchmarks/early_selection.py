@@ -49,7 +49,7 @@ from symlens.data import make_dataset  # noqa: E402
 from symlens.io import git_sha, provenance, to_plain  # noqa: E402
 from symlens.lens import SymmetryLens  # noqa: E402
 from symlens.metrics import generator_cosine_similarity  # noqa: E402
-from symlens.restarts import split_validation  # noqa: E402
+from symlens.restarts import early_choice, split_validation  # noqa: E402
 from symlens.schedules import training_time  # noqa: E402
 
 BEST_OF = REPO / "results" / "cpu" / "best_of" / "n33-k2"
@@ -108,16 +108,15 @@ def finals(rec: dict, best_of: Path) -> dict[int, dict]:
 
 
 def replay(rec: dict, fin: dict[int, dict], at: int, keep: int, key: str = "loss_now") -> int | None:
-    """The seed that early selection keeps: the ``keep`` lowest ``key`` at step ``at`` go on,
-    and of those the lowest final loss wins.  None if some candidate was not scored at ``at``."""
+    """The seed that early selection keeps (:func:`~symlens.restarts.early_choice` on the
+    scores at step ``at``); None if some candidate was not scored at ``at``."""
     at_step = {}
     for c in rec["candidates"]:
         hit = [p[key] for p in c["points"] if p["step"] == at]
         if not hit:
             return None
         at_step[c["seed"]] = hit[0]
-    going_on = sorted(at_step, key=at_step.get)[:keep]
-    return min(going_on, key=lambda s: fin[s]["loss"])
+    return early_choice(at_step, {s: f["loss"] for s, f in fin.items()}, keep)
 
 
 def summary(records: list[dict], best_of: Path) -> str:

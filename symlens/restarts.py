@@ -26,7 +26,7 @@ from .lens import SymmetryLens, check_samples
 from .metrics import generator_cosine_similarity
 from .schedules import training_time
 
-__all__ = ["fit_best_of", "split_validation", "saved_best_of", "selection_statistics"]
+__all__ = ["fit_best_of", "split_validation", "saved_best_of", "selection_statistics", "early_choice"]
 
 
 def split_validation(X, fraction: float, min_rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -188,3 +188,17 @@ def selection_statistics(records: list[dict], target: float = 0.95, seconds: flo
             "candidates_mean": float(np.mean(cands)),
             "met": sum(r["cos"] >= target and r["wall_s"] <= seconds for r in records),
             "split": split, "right": int(right)}
+
+
+def early_choice(early_loss: dict[int, float], final_loss: dict[int, float], keep: int) -> int:
+    """The candidate early selection keeps (what :func:`fit_best_of` with ``select_at`` and
+    ``keep`` does, replayed on saved scores): the ``keep`` seeds with the lowest
+    ``early_loss`` go on, and of those the lowest ``final_loss`` wins.  ``final_loss`` needs
+    an entry for every seed that goes on."""
+    if not 1 <= keep <= len(early_loss):
+        raise ValueError(f"keep must lie in 1..{len(early_loss)}, got {keep}")
+    going_on = sorted(early_loss, key=early_loss.get)[:keep]
+    missing = [s for s in going_on if s not in final_loss]
+    if missing:
+        raise ValueError(f"no final loss for seeds {missing}, which go on")
+    return min(going_on, key=final_loss.get)

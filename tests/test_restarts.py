@@ -8,7 +8,7 @@ import pytest
 
 from symlens.data import make_dataset
 from symlens.lens import SymmetryLens
-from symlens.restarts import fit_best_of, saved_best_of, selection_statistics, split_validation
+from symlens.restarts import early_choice, fit_best_of, saved_best_of, selection_statistics, split_validation
 
 N = 7
 TINY = dict(epochs=1, steps_per_epoch=2, hidden=8, batch_size=N * 4, n_batches=2, padding=3, progress=False)
@@ -141,3 +141,15 @@ def test_saved_best_of_reads_records_not_the_caches_beside_them(tmp_path):
     found = saved_best_of(tmp_path)
     assert [(r["dataset"], r["base_seed"]) for _, r in found] == [("a-set", 0), ("a-set", 2), ("b-set", 1)]
     assert saved_best_of(tmp_path / "missing") == []
+
+
+def test_early_choice_on_hand_made_scores():
+    early = {0: -1.0, 1: -3.0, 2: -2.0, 3: -0.5}
+    final = {0: -9.0, 1: -4.0, 2: -5.0}
+    assert early_choice(early, final, keep=1) == 1  # alone, whatever its final loss
+    assert early_choice(early, final, keep=2) == 2  # 1 and 2 go on; 2 ends lower
+    assert early_choice(early, final, keep=3) == 0
+    with pytest.raises(ValueError, match="no final loss for seeds \\[3\\]"):
+        early_choice(early, final, keep=4)
+    with pytest.raises(ValueError, match="keep"):
+        early_choice(early, final, keep=0)
