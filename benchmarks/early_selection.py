@@ -49,7 +49,7 @@ from symlens.data import make_dataset  # noqa: E402
 from symlens.io import git_sha, provenance, to_plain  # noqa: E402
 from symlens.lens import SymmetryLens  # noqa: E402
 from symlens.metrics import generator_cosine_similarity  # noqa: E402
-from symlens.restarts import early_choice, split_validation  # noqa: E402
+from symlens.restarts import early_choice, saved_early_selection, split_validation  # noqa: E402
 from symlens.schedules import training_time  # noqa: E402
 
 BEST_OF = REPO / "results" / "cpu" / "best_of" / "n33-k2"
@@ -96,17 +96,6 @@ def one(dataset: str, base: int, profile: str, dim: int, every: int, old_to: int
                                      git=git, recipe="symlens")}
 
 
-def finals(rec: dict, best_of: Path) -> dict[int, dict]:
-    """Final (cos, held-out loss at τ = 1) of all four candidates: the new ones from their
-    last point, the old ones from the saved best-of-two record."""
-    saved = json.loads((best_of / rec["dataset"] / f"seed{rec['base_seed']}.json").read_text())
-    out = {c["seed"]: {"cos": c["cosine_similarity"], "loss": c["held_out_loss"]} for c in saved["candidates"]}
-    for c in rec["candidates"]:
-        if c["stop"] == rec["total_steps"]:
-            out[c["seed"]] = {"cos": c["points"][-1]["cos"], "loss": c["points"][-1]["loss_1"]}
-    return out
-
-
 def replay(rec: dict, fin: dict[int, dict], at: int, keep: int, key: str = "loss_now") -> int | None:
     """The seed that early selection keeps (:func:`~symlens.restarts.early_choice` on the
     scores at step ``at``); None if some candidate was not scored at ``at``."""
@@ -119,17 +108,17 @@ def replay(rec: dict, fin: dict[int, dict], at: int, keep: int, key: str = "loss
     return early_choice(at_step, {s: f["loss"] for s, f in fin.items()}, keep)
 
 
-def summary(records: list[dict], best_of: Path) -> str:
+def summary(saved: list[tuple[dict, dict]]) -> str:
     """The per-set table (final cos of the four candidates; what best of two, best of four
     and the oracle keep) and one row per rule over the sets where it can be replayed."""
     # every step some set scored all four candidates at, from the first thousand on
+    records = [rec for rec, _ in saved]
     points = sorted({p["step"] for r in records for p in min(r["candidates"], key=lambda c: c["stop"])["points"]
                      if 1000 <= p["step"] < r["total_steps"]})
     rows, kept = [], {}
     rules = [("best of 2 (saved)", None, None)] + [(f"4 → {m} at {S}", S, m) for S in points for m in (1, 2)] \
         + [("best of 4", "end", 4), ("best of 4, oracle", "oracle", None)]
-    for rec in records:
-        fin = finals(rec, best_of)
+    for rec, fin in saved:
         b = rec["base_seed"]
         got = {}
         for name, S, m in rules:
@@ -178,7 +167,7 @@ def summary(records: list[dict], best_of: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def figure(records: list[dict], best_of: Path, path: Path, mark: int) -> None:
+def figure(saved: list[tuple[dict, dict]], path: Path, mark: int) -> None:
     """One panel per training set: each candidate's held-out loss at the current τ minus the
     mean of the candidates scored at that step, against steps, coloured by its final cos
     (the retrained saved candidates dashed)."""
@@ -187,12 +176,11 @@ def figure(records: list[dict], best_of: Path, path: Path, mark: int) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cols = min(4, len(records))
-    rows = -(-len(records) // cols)
+    cols = min(4, len(saved))
+    rows = -(-len(saved) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.8 * rows), squeeze=False, sharex=True)
     cmap = plt.get_cmap("viridis")
-    for ax, rec in zip(axes.flat, records):
-        fin = finals(rec, best_of)
+    for ax, (rec, fin) in zip(axes.flat, saved):
         steps = sorted({p["step"] for c in rec["candidates"] for p in c["points"]})
         mean = {s: np.mean([p["loss_now"] for c in rec["candidates"] for p in c["points"] if p["step"] == s])
                 for s in steps}
@@ -207,7 +195,7 @@ def figure(records: list[dict], best_of: Path, path: Path, mark: int) -> None:
         ax.set_title(f"{rec['dataset']} {rec['base_seed']}", fontsize=9)
         ax.legend(fontsize=7, title="final cos", title_fontsize=7, frameon=False)
         ax.tick_params(labelsize=8)
-    for ax in axes.flat[len(records):]:
+    for ax in axes.flat[len(saved):]:
         ax.set_visible(False)
     for ax in axes[-1]:
         ax.set_xlabel("training step", fontsize=9)
@@ -244,11 +232,11 @@ def main(argv=None) -> None:
         rec = one(args.dataset, s, args.profile, args.dim, args.every, args.old_to, args.jobs, key_values(args.set))
         (out / f"{args.dataset}-seed{s}.json").write_text(json.dumps(to_plain(rec), indent=1) + "\n")
         print(f"{args.dataset} {s}: {rec['wall_s']:.0f} s", flush=True)
-    records = [json.loads(f.read_text()) for f in sorted(out.glob("*-seed*.json"))]
-    if records:
-        text = summary(records, Path(args.best_of))
+    saved = saved_early_selection(out, args.best_of)
+    if saved:
+        text = summary(saved)
         (out / "summary.md").write_text(text)
-        figure(records, Path(args.best_of), out / "early_selection.png", mark=2500)
+        figure(saved, out / "early_selection.png", mark=2500)
         print(text)
 
 

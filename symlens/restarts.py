@@ -26,7 +26,8 @@ from .lens import SymmetryLens, check_samples
 from .metrics import generator_cosine_similarity
 from .schedules import training_time
 
-__all__ = ["fit_best_of", "split_validation", "saved_best_of", "selection_statistics", "early_choice"]
+__all__ = ["fit_best_of", "split_validation", "saved_best_of", "selection_statistics", "early_choice",
+           "saved_early_selection"]
 
 
 def split_validation(X, fraction: float, min_rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -202,3 +203,21 @@ def early_choice(early_loss: dict[int, float], final_loss: dict[int, float], kee
     if missing:
         raise ValueError(f"no final loss for seeds {missing}, which go on")
     return min(going_on, key=final_loss.get)
+
+
+def saved_early_selection(root, best_of_root) -> list[tuple[dict, dict[int, dict]]]:
+    """The records ``benchmarks/early_selection.py`` saved under ``root``
+    (``<dataset>-seed<s>.json``), each with the final ``{"cos", "loss"}`` (held-out loss at
+    τ = 1) of all four candidates by seed: the candidates trained to the end from their last
+    point, the retrained ones from the best-of-two record under ``best_of_root``
+    (``<dataset>/seed<s>.json``).  Sorted by dataset and base seed."""
+    out = []
+    for f in sorted(Path(root).glob("*-seed*.json")):
+        rec = json.loads(f.read_text())
+        saved = json.loads((Path(best_of_root) / rec["dataset"] / f"seed{rec['base_seed']}.json").read_text())
+        fin = {c["seed"]: {"cos": c["cosine_similarity"], "loss": c["held_out_loss"]} for c in saved["candidates"]}
+        for c in rec["candidates"]:
+            if c["stop"] == rec["total_steps"]:
+                fin[c["seed"]] = {"cos": c["points"][-1]["cos"], "loss": c["points"][-1]["loss_1"]}
+        out.append((rec, fin))
+    return sorted(out, key=lambda rf: (rf[0]["dataset"], rf[0]["base_seed"]))

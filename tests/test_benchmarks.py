@@ -566,7 +566,10 @@ def test_early_selection_retraces_saved_candidates_in_segments(tmp_path):
     spec = importlib.util.spec_from_file_location("early", repo_root() / "benchmarks" / "early_selection.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    fin = mod.finals(rec, tmp_path / "best")
+    from symlens.restarts import saved_early_selection
+
+    [(again, fin)] = saved_early_selection(tmp_path / "early", tmp_path / "best")
+    assert again == rec
     # keeping all four to the end is best of four by final loss; keeping one at step 2 is the
     # lowest loss at step 2
     assert mod.replay(rec, fin, 8, 4) == min(fin, key=lambda s: fin[s]["loss"])
