@@ -56,7 +56,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from symlens import analysis, config, io, plotting, results, verdicts
-from symlens.restarts import saved_best_of, selection_statistics
+from symlens.restarts import early_choice, saved_best_of, saved_early_selection, selection_statistics
 from symlens.train import resolve_device
 
 NAME = "07_claims_ledger"
@@ -1098,6 +1098,43 @@ finding("C34", "The compressed schedule stops while the chain still sharpens: co
         "0.03 and cos rises on at least 7 of 10; refuted if the mean gain is below +0.01 or no candidate gains "
         "more than 0.03; partly otherwise (prediction written before the runs)")
 
+def _early_selection(root, best_of_root):
+    saved = saved_early_selection(root, best_of_root)
+
+    def at(rec, step):
+        return {c["seed"]: next(p["loss_now"] for p in c["points"] if p["step"] == step) for c in rec["candidates"]}
+
+    hits, two, early = {2000: 0, 2500: 0}, [], []
+    for rec, fin in saved:
+        best = max(fin, key=lambda s: fin[s]["cos"])
+        for step in hits:
+            scores = at(rec, step)
+            hits[step] += best in sorted(scores, key=scores.get)[:2]
+        b = rec["base_seed"]
+        two.append(fin[min((b, b + 1), key=lambda s: fin[s]["loss"])]["cos"])
+        early.append(fin[early_choice(at(rec, 2500), {s: f["loss"] for s, f in fin.items()}, 2)]["cos"])
+    n = len(saved)
+    new = sum(e >= COS_TARGET > t for e, t in zip(early, two))
+    gain = _mean(early) - _mean(two)
+    measured = (f"{n} N = 33 training sets where best of two missed 0.95 (`cpu` defaults), four candidates each: "
+                f"the held-out loss at the current τ put the best final candidate among its two lowest in "
+                f"{hits[2000]} of {n} sets at step 2 000 and {hits[2500]} of {n} at 2 500; 4 → 2 at step 2 500 kept "
+                f"mean cos {_mean(early):.3f} against {_mean(two):.3f} for best of two ({gain:+.3f}), "
+                f"{new} set(s) newly ≥ {COS_TARGET}")
+    top = max(hits.values())
+    verdict = ("refuted" if top <= n / 2 or gain <= 0 else
+               "confirmed" if top >= 0.75 * n and gain >= 0.03 and new >= 1 else "partly")
+    return measured, verdict, _commits([rec for rec, _ in saved])
+
+
+finding("C35", "Restarts can be chosen before they finish: at τ ≈ 0.6–0.7 the held-out loss already ranks "
+        "N = 33 candidates as their final cos does, so four can be started and two finished (early selection).",
+        ["lab/early_selection", "cpu/best_of/n33-k2"], _early_selection,
+        "confirmed if at step 2 000 or 2 500 the loss puts the best final candidate among its two lowest in at "
+        "least three quarters of the sets and 4 → 2 at 2 500 lifts the mean kept cos by at least 0.03 over best of "
+        "two with at least one set newly ≥ 0.95; refuted if that ranking is no better than a random pick of two "
+        "(half the sets) or the lift is not positive; partly otherwise (prediction written before the runs)")
+
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
     f"- *evidence:* {f['evidence']}" for f in findings)))
@@ -1190,7 +1227,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 35)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 36)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
