@@ -18,8 +18,8 @@ rules can be replayed offline (:func:`replay`): best of four, and *early selecti
 four candidates to step S, keep the m with the lowest held-out loss at the current τ, finish
 those and keep the lowest final loss.  Its cost in candidate-steps is 4 S + m (T - S);
 ``summary.md`` gives an estimated wall time from the measured seconds per step of two
-candidates trained side by side (one thread each), plus the measured overhead of a
-best-of-two call.
+candidates trained side by side (one thread each), without the selection and start-up
+overhead.
 
 Writes ``<out>/<dataset>-seed<s>.json`` per training set and ``summary.md``.
 """

@@ -94,13 +94,13 @@ def fit_best_of(
                          "the same checkpoint at once; pass n_jobs=1 or no checkpoint_dir")
     probe = SymmetryLens(profile, seed=seed, **{**lens_kwargs, "progress": False})
     X = check_samples(X)
-    B = probe.config.for_dim(X.shape[1]).batch_size
+    cfg = probe.config.for_dim(X.shape[1])
     if X_val is None:
-        X, X_val = split_validation(X, validation_fraction, 4 * B, seed)
+        X, X_val = split_validation(X, validation_fraction, 4 * cfg.batch_size, seed)
     else:
         X_val = check_samples(X_val, "X_val", dim=X.shape[1])
     seeds = [seed + i for i in range(int(k))]
-    total = probe.config.for_dim(X.shape[1]).fit_steps
+    total = cfg.fit_steps
     if select_at is not None:
         if int(select_at) != select_at or not 0 < select_at < total:
             raise ValueError(f"select_at must be a step between 1 and {total - 1} (the fit's last), got {select_at!r}")
