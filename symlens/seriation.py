@@ -48,6 +48,7 @@ __all__ = [
     "cycle_log",
     "chain_generator",
     "seriate",
+    "snap",
 ]
 
 
@@ -218,15 +219,41 @@ def seriate(G_big, psi, X, padding: int, min_gain: float = MIN_GAIN, max_gain: f
     exp(A) = G when it is replaced.
     """
     U = pixel_estimates(lift_rows(G_big, psi, padding))
+    out = _best_order(U, X)
+    before, after = out["score_before"], out["score_after"]
+    within = max_gain is None or after <= (1.0 + max_gain) * before
+    out["changed"] = after > (1.0 + min_gain) * before and within
+    if out["changed"]:
+        out["G"], out["A"] = chain_generator(U[out["order"]], padding)
+    return out
+
+
+def _best_order(U, X) -> dict:
+    """The visiting order of the pixel estimates U (N, N) that :func:`best_path` reaches from
+    the current one on data X (n, N), with the path scores before and after."""
     # a component the data never move (a dead pixel) has no neighbours to find; a fit must not stop
     W = neighbour_information(np.asarray(X, np.float64) @ U.T, constant="zero")
     order = best_path(W)
-    before, after = path_score(W, range(len(order))), path_score(W, order)
-    within = max_gain is None or after <= (1.0 + max_gain) * before
-    out = {"order": order, "changed": after > (1.0 + min_gain) * before and within,
-           "score_before": before, "score_after": after}
-    if out["changed"]:
-        out["G"], out["A"] = chain_generator(U[order], padding)
+    return {"order": order, "score_before": path_score(W, range(len(order))), "score_after": path_score(W, order)}
+
+
+def snap(G_big, psi, padding: int, X=None) -> dict:
+    """The exact chain through a fit's own pixel estimates: G replaced by the orthogonal
+    chain that moves each row of the lift's polar factor to the next (module docstring,
+    steps 1 and 4), with no gain bar.
+
+    A complete chain that is not sharp (each column of G spread over neighbours) keeps its
+    order and loses the blur: for a blur that commutes with the shift, the polar factor of
+    the lift's rows removes it exactly.  With data X (n, N) the chain goes through the best
+    order :func:`best_path` reaches from the current one (steps 2-3) instead.
+
+    G_big: (M, M) padded generator; psi: (N,) filter.  Returns ``{"G": (M, M), "A": (M, M)
+    skew with exp(A) = G, "order": list}``, plus ``"score_before"`` and ``"score_after"``
+    (path scores, nats) when X is given.
+    """
+    U = pixel_estimates(lift_rows(G_big, psi, padding))
+    out = {"order": list(range(U.shape[0]))} if X is None else _best_order(U, X)
+    out["G"], out["A"] = chain_generator(U[out["order"]], padding)
     return out
 
 

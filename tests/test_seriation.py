@@ -17,7 +17,7 @@ from symlens.config import get_profile
 from symlens.data import make_dataset, true_generator
 from symlens.metrics import generator_cosine_similarity
 from symlens.seriation import (best_path, chain_generator, cycle_log, lift_rows, neighbour_information,
-                               path_score, pixel_estimates, seriate)
+                               path_score, pixel_estimates, seriate, snap)
 from symlens.train import Trainer, seriation_due
 
 N, P = 15, 15
@@ -152,6 +152,25 @@ def test_seriate_turns_a_walled_chain_into_the_true_shift():
     assert out["changed"] and out["score_after"] > out["score_before"]
     assert generator_cosine_similarity(out["G"][P:P + N, P:P + N], truth) > 0.999
     np.testing.assert_allclose(scipy.linalg.expm(out["A"]), out["G"], atol=1e-10)
+
+
+def test_snap_keeps_an_exact_chain_and_reorders_without_the_gain_bars():
+    Q = _basis()
+    G, _ = chain_generator(Q.T, P)
+    out = snap(G, Q[:, 7], P)  # an exact chain with a delta filter: nothing to change
+    assert out["order"] == list(range(N)) and "score_before" not in out
+    np.testing.assert_allclose(out["G"], G, atol=1e-10)
+    np.testing.assert_allclose(scipy.linalg.expm(out["A"]), out["G"], atol=1e-10)
+    walled = list(range(5)) + list(range(10, 4, -1)) + list(range(11, N))
+    Gw, _ = chain_generator(Q.T[walled], P)
+    kept = snap(Gw, Q[:, walled[7]], P)  # no data: the wall stays, in the chain's own order
+    np.testing.assert_allclose(kept["G"], Gw, atol=1e-10)
+    X = _bumps(Q)
+    barred = seriate(Gw, Q[:, walled[7]], X, P, max_gain=0.011)
+    assert not barred["changed"] and barred["score_after"] > 1.011 * barred["score_before"]
+    fixed = snap(Gw, Q[:, walled[7]], P, X=X)  # with data it reorders whatever the gain
+    assert fixed["score_after"] == barred["score_after"]
+    assert generator_cosine_similarity(fixed["G"][P:P + N, P:P + N], true_generator(Q)) > 0.999
 
 
 def test_seriate_leaves_a_correct_chain_alone():
