@@ -36,6 +36,7 @@ __all__ = [
     "chain_candidate",
     "true_candidate",
     "held_out_objective",
+    "lift_objective",
 ]
 
 
@@ -91,11 +92,9 @@ def true_candidate(Q, padding: int):
     return chain_candidate(true_order(N + 2 * padding), Q, padding)
 
 
-def _lift(G_big, psi, X, padding: int, centring: str, mean=None, std=None) -> torch.Tensor:
-    K = group_convolution_matrix(torch.as_tensor(np.asarray(G_big), dtype=torch.float64),
-                                 torch.as_tensor(np.asarray(psi), dtype=torch.float64), padding)
+def _lift(K, X, centring: str, mean=None, std=None) -> torch.Tensor:
     x = torch.as_tensor(np.asarray(X), dtype=torch.float64)
-    return (standardize(x, mean, std, centring=centring) @ K.T).float()
+    return (standardize(x, mean, std, centring=centring) @ torch.as_tensor(K, dtype=torch.float64).T).float()
 
 
 def held_out_objective(
@@ -113,20 +112,37 @@ def held_out_objective(
     held-out batches) and the final estimator loss.
     """
     N = np.asarray(psi).shape[0]
-    config = config.for_dim(N)
-    P = config.resolved_padding(N)
-    B = config.batch_size
+    P = config.for_dim(N).resolved_padding(N)
     if np.asarray(G_big).shape != (N + 2 * P, N + 2 * P):
         raise ValueError(f"G_big must be ({N + 2 * P}, {N + 2 * P}) for N = {N}, P = {P}")
+    psi = np.asarray(psi, np.float64) / np.linalg.norm(psi)
+    K = group_convolution_matrix(torch.as_tensor(np.asarray(G_big), dtype=torch.float64),
+                                 torch.as_tensor(psi, dtype=torch.float64), P).numpy()
+    return lift_objective(K, X_train, X_eval, config, tau, estimator_steps, estimator_lr, seed)
+
+
+def lift_objective(
+    K, X_train, X_eval, config: LensConfig, tau: float = 1.0, estimator_steps: int = 600,
+    estimator_lr: float = 1e-2, seed: int = 0,
+) -> dict:
+    """:func:`held_out_objective` of a lift matrix K (N, N) given directly, y = K x̃: the loss
+    depends on the candidate only through its lift, so lifts that no (G, ψ) of eq. 5 gives
+    exactly (a path between two solutions, say) can be scored too."""
+    K = np.array(K, np.float64)
+    N = K.shape[0]
+    if K.shape != (N, N) or np.asarray(X_train).shape[-1] != N:
+        raise ValueError(f"K must be (N, N) with N the data's dimension; got K {K.shape}, "
+                         f"data {np.asarray(X_train).shape}")
+    config = config.for_dim(N)
+    B = config.batch_size
     if B % N or len(X_eval) < B or len(X_train) < B:
         raise ValueError(f"batch_size {B} must be a multiple of N = {N} and at most the sample counts")
-    psi = np.asarray(psi, np.float64) / np.linalg.norm(psi)
     if config.whiten is not None:  # as a fit with this config sees its data
         whitening = Whitening.fit(X_train, config.whiten)
         X_train, X_eval = whitening(X_train), whitening(X_eval)
     mean, std = centring_statistics(torch.as_tensor(np.asarray(X_train), dtype=torch.float64), config.centring)
-    y_train = _lift(G_big, psi, X_train, P, config.centring, mean, std)
-    y_eval = _lift(G_big, psi, X_eval, P, config.centring, mean, std)
+    y_train = _lift(K, X_train, config.centring, mean, std)
+    y_eval = _lift(K, X_eval, config.centring, mean, std)
     rng = torch.Generator().manual_seed(int(seed))
     marginal = MarginalMixture(N, config.n_kernels, rng)
     conditional = MaskedConditional(N, config.resolved_hidden(N), config.n_kernels, rng)

@@ -10,7 +10,7 @@ from symlens.analysis import defect_census
 from symlens.config import get_profile
 from symlens.data import dst_matrix, make_dataset, shift_matrix
 from symlens.group_conv import group_convolution_matrix
-from symlens.objective import (chain_candidate, chain_generator, held_out_objective, jump_order,
+from symlens.objective import (chain_candidate, chain_generator, held_out_objective, jump_order, lift_objective,
                                reversed_segment_order, true_candidate, true_order)
 
 
@@ -88,3 +88,24 @@ def test_held_out_alignment_of_the_truth_is_the_hidden_neighbour_correlation():
     assert all(np.isfinite(v) for v in out.values())
     with pytest.raises(ValueError, match="G_big must be"):
         held_out_objective(np.eye(3), psi, train.X, held.X, cfg)
+
+
+def test_lift_objective_scores_a_lift_given_as_a_matrix():
+    N = 7
+    cfg = get_profile("smoke", batch_size=N * 20, hidden=16, centring="component")
+    train = make_dataset("gaussian-dst", N * 40, dim=N, seed=0)
+    held = make_dataset("gaussian-dst", N * 40, dim=N, seed=1)
+    Q = train.transform
+    # the true lift is the hidden pixels in reverse order (eq. 5 runs the powers backwards):
+    # scored as a matrix, its alignment is the hidden signal's neighbour correlation too
+    K = Q.T[::-1]
+    out = lift_objective(K, train.X, held.X, cfg, estimator_steps=5)
+    Xt = train.X.astype(np.float64)
+    expected = []
+    for k in range(2):
+        Y = (held.X[k * N * 20:(k + 1) * N * 20] - Xt.mean(0)) @ Q
+        C = np.corrcoef(Y.T)
+        expected.append(-np.mean([C[i, i + 1] for i in range(N - 1)]))
+    assert out["alignment"] == pytest.approx(np.mean(expected), abs=1e-4)
+    with pytest.raises(ValueError, match="K must be"):
+        lift_objective(np.eye(N + 1), train.X, held.X, cfg)
