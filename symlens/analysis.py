@@ -38,6 +38,8 @@ __all__ = [
     "fit_estimators",
     "conjugation_similarity",
     "defect_census",
+    "row_positions",
+    "chain_speed",
     "padding_diagonal",
     "cyclic_ceiling",
     "convergence_threshold",
@@ -270,6 +272,47 @@ def unseen_defects(G, psi, Q) -> dict:
     defects = [j for j, sym in enumerate(census["chain"]) if sym != major]
     return {"filter_peak": c, "visited": (lo, hi), "defects": defects,
             "unseen": [j for j in defects if not lo <= j <= hi]}
+
+
+def row_positions(rows, Q) -> np.ndarray:
+    """Where each row of a lift sits in the hidden basis: the centroid Σ_j j h_j² / Σ_j h_j²
+    of h = Qᵀ r, in pixels (0 ... N-1).  rows: (R, N); returns (R,) float64 (NaN for a zero
+    row).  A row that is a mixture of pixels j and j + 1 with weights cos θ, sin θ sits at
+    j + sin²θ."""
+    h2 = np.square(np.asarray(rows, np.float64) @ np.asarray(Q, np.float64))
+    total = h2.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, h2 @ np.arange(h2.shape[1]) / total, np.nan)
+
+
+def chain_speed(G_big, psi, Q, padding: int, slow: float = 0.75, fast: float = 1.25) -> dict:
+    """How far each power of G moves the filter, in hidden pixels: the chain's speed along
+    the window.
+
+    The lift's rows crop(G^k ψ̂), k = -(N-1)/2 ... (N-1)/2 (eq. 5), sit at
+    :func:`row_positions` p_k; a perfect fit (the shift with a delta filter) moves one pixel
+    per power, p_{k+1} - p_k = ±1.  A fit can have every link of the census in one direction
+    and still move unevenly: over a *stretch* a power moves the filter less than a pixel (G
+    sends pixel j to a mixture of j + 1 and j + 2), and the chain catches up elsewhere
+    (convergence page, "snapping the final chain").
+
+    G_big: (M, M) padded generator, M = N + 2P; psi: (N,) filter; Q: (N, N) transform.
+    Returns ``{"positions": (N,) list, "steps": (N-1,) list of d (p_{k+1} - p_k) with d = ±1
+    the majority direction, "direction": d, "slow": steps in (0, slow), "fast": steps above
+    fast, "back": steps <= 0 (walls and fixed points), "spread": standard deviation of the
+    forward steps}``.  Rows that leave the window (zero) are skipped.
+    """
+    from .seriation import lift_rows
+
+    p = row_positions(lift_rows(G_big, psi, padding), Q)
+    p = p[np.isfinite(p)]
+    v = np.diff(p)
+    d = 1 if (v > 0).sum() >= (v < 0).sum() else -1
+    v = d * v
+    forward = v[v > 0]
+    return {"positions": p.tolist(), "steps": v.tolist(), "direction": d,
+            "slow": int(((v > 0) & (v < slow)).sum()), "fast": int((v > fast).sum()),
+            "back": int((v <= 0).sum()), "spread": float(forward.std()) if forward.size else float("nan")}
 
 
 def standardized(X, centring: str = "scalar") -> np.ndarray:

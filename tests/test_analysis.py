@@ -270,3 +270,35 @@ def test_oriented_far_from_counts_pairs_by_their_distance_to_the_filter():
     assert analysis.oriented_far_from(o, centre=3, near=1) == {"oriented": 4, "far": 2, "far_pairs": 4}
     assert analysis.oriented_far_from(o, centre=3, near=3) == {"oriented": 4, "far": 1, "far_pairs": 1}
     assert analysis.oriented_far_from(o, centre=3, near=4) == {"oriented": 4, "far": 0, "far_pairs": 0}
+
+
+def test_row_positions_of_pixel_mixtures():
+    Q = analysis.random_orthogonal(9, seed=2)
+    theta = np.array([0.0, 0.3, 0.7, np.pi / 2])
+    rows = np.zeros((4, 9))
+    rows[np.arange(4), [1, 3, 5, 6]] = np.cos(theta)
+    rows[np.arange(4), [2, 4, 6, 7]] = np.sin(theta)
+    np.testing.assert_allclose(analysis.row_positions(rows @ Q.T, Q), [1, 3, 5, 6] + np.sin(theta) ** 2)
+    assert np.isnan(analysis.row_positions(np.zeros((1, 9)), Q)[0])
+
+
+def test_chain_speed_of_constructed_chains():
+    from symlens.seriation import chain_generator
+
+    N, P = 15, 15
+    Q = analysis.random_orthogonal(N, seed=4)
+    exact = analysis.chain_speed(chain_generator(Q.T, P)[0], Q[:, 7], Q, P)
+    np.testing.assert_allclose(exact["steps"], np.ones(N - 1), atol=1e-9)
+    assert (exact["direction"], exact["slow"], exact["fast"], exact["back"]) == (1, 0, 0, 0)
+    backwards = analysis.chain_speed(chain_generator(Q.T[::-1], P)[0], Q[:, 7], Q, P)
+    assert backwards["direction"] == -1 and backwards["slow"] == backwards["back"] == 0
+    # a stretch: pixels 5 and 6 rotated into each other by 35°, rows at 5.33 and 5.67, so
+    # the chain moves 1.33, 0.34, 1.33 pixels there
+    c, s = np.cos(np.radians(35)), np.sin(np.radians(35))
+    U = Q.T.copy()
+    U[5], U[6] = c * Q.T[5] + s * Q.T[6], -s * Q.T[5] + c * Q.T[6]
+    stretched = analysis.chain_speed(chain_generator(U, P)[0], Q[:, 7], Q, P)
+    np.testing.assert_allclose(stretched["steps"][4:7], [1 + s**2, c**2 - s**2, 1 + s**2], atol=1e-9)
+    assert (stretched["slow"], stretched["fast"], stretched["back"]) == (1, 2, 0)
+    walled = list(range(5)) + list(range(10, 4, -1)) + list(range(11, N))
+    assert analysis.chain_speed(chain_generator(Q.T[walled], P)[0], Q[:, walled[7]], Q, P)["back"] >= 2
