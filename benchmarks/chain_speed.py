@@ -28,6 +28,7 @@ from symlens.analysis import chain_speed, defect_census  # noqa: E402
 from symlens.io import git_sha  # noqa: E402
 from symlens.metrics import generator_cosine_similarity  # noqa: E402
 
+OUTER = 8
 BANDS = ((0.95, 1.01, "≥ 0.95"), (0.80, 0.95, "0.80–0.95"), (0.0, 0.80, "below 0.80"))
 
 
@@ -44,24 +45,40 @@ def rows():
     return out
 
 
+def irregular(group, outer: int = OUTER) -> tuple[float, float]:
+    """Share of irregular steps (back, or outside 0.5-1.5 pixel) over the fits of ``group``,
+    among the ``outer`` powers at each end of the lift and among the rest."""
+    ends = middle = n_ends = n_middle = 0
+    for r in group:
+        v = np.array(r["steps"].split(), float)
+        bad = (v < 0.5) | (v > 1.5)
+        at_end = np.zeros(v.size, bool)
+        at_end[:outer] = at_end[-outer:] = True
+        ends, middle = ends + bad[at_end].sum(), middle + bad[~at_end].sum()
+        n_ends, n_middle = n_ends + at_end.sum(), n_middle + (~at_end).sum()
+    return ends / n_ends, middle / n_middle
+
+
 def summary(table) -> str:
     from scipy.stats import spearmanr
 
-    lines = ["| cos band | fits | slow steps (< 0.75 pixel): median, range | fits with ≥ 4 slow | fast steps (> 1.25): median | steps back: median |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| cos band | fits | slow steps (< 0.75 pixel): median, range | fits with ≥ 4 slow | fast steps (> 1.25): median | steps back: median | share of steps irregular: 8 outer powers at each end | inner powers |",
+             "|---|---|---|---|---|---|---|---|"]
     for lo, hi, name in BANDS:
         g = [r for r in table if lo <= r["cos"] < hi]
         if not g:
             continue
         slow = np.array([r["slow"] for r in g])
+        outer, inner = irregular(g)
         lines.append(f"| {name} | {len(g)} | {np.median(slow):.0f}, {slow.min()}–{slow.max()} | {(slow >= 4).sum()} | "
-                     f"{np.median([r['fast'] for r in g]):.0f} | {np.median([r['back'] for r in g]):.0f} |")
+                     f"{np.median([r['fast'] for r in g]):.0f} | {np.median([r['back'] for r in g]):.0f} | "
+                     f"{outer:.2f} | {inner:.2f} |")
     unwalled = [r for r in table if r["walls"] == 0]
     rho = spearmanr([r["cos"] for r in unwalled], [r["slow"] for r in unwalled]).statistic
     lines += ["", f"{len(table)} saved N = 33 fits of the defaults; across the {len(unwalled)} without a wall "
               f"(defect census) the Spearman correlation of cos and slow steps is {rho:+.2f}. A step is the "
               "distance in hidden pixels between the centroids of consecutive lift rows, read along the "
-              f"majority direction. By `benchmarks/chain_speed.py` at {git_sha()}."]
+              f"majority direction; an irregular step is one back or outside 0.5–1.5 pixel. By `benchmarks/chain_speed.py` at {git_sha()}."]
     return "\n".join(lines) + "\n"
 
 
