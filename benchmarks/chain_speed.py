@@ -62,7 +62,7 @@ def irregular(group, outer: int = OUTER) -> tuple[float, float]:
 def summary(table) -> str:
     from scipy.stats import spearmanr
 
-    lines = ["| cos band | fits | slow steps (< 0.75 pixel): median, range | fits with ≥ 4 slow | fast steps (> 1.25): median | steps back: median | share of steps irregular: 8 outer powers at each end | inner powers |",
+    lines = ["| cos | fits | slow steps: median, range | fits with ≥ 4 slow | fast steps: median | steps back: median | irregular share, outer powers | irregular share, inner powers |",
              "|---|---|---|---|---|---|---|---|"]
     for lo, hi, name in BANDS:
         g = [r for r in table if lo <= r["cos"] < hi]
@@ -78,7 +78,9 @@ def summary(table) -> str:
     lines += ["", f"{len(table)} saved N = 33 fits of the defaults; across the {len(unwalled)} without a wall "
               f"(defect census) the Spearman correlation of cos and slow steps is {rho:+.2f}. A step is the "
               "distance in hidden pixels between the centroids of consecutive lift rows, read along the "
-              f"majority direction; an irregular step is one back or outside 0.5–1.5 pixel. By `benchmarks/chain_speed.py` at {git_sha()}."]
+              "majority direction: slow below 0.75 pixel (and above 0), fast above 1.25, back at most 0; an "
+              f"irregular step is one back or outside 0.5–1.5 pixel, counted among the {OUTER} outermost "
+              f"powers at each end of the lift and among the rest. By `benchmarks/chain_speed.py` at {git_sha()}."]
     return "\n".join(lines) + "\n"
 
 
