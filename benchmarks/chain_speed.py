@@ -24,7 +24,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from snap_offline import crop, fits  # noqa: E402
 
-from symlens.analysis import chain_speed, defect_census  # noqa: E402
+from symlens.analysis import chain_speed, defect_census, filter_peak_fraction, row_positions  # noqa: E402
+from symlens.seriation import lift_rows  # noqa: E402
 from symlens.io import git_sha  # noqa: E402
 from symlens.metrics import generator_cosine_similarity  # noqa: E402
 
@@ -37,11 +38,15 @@ def rows():
     for source, dataset, seed, cand, G_big, psi, Q, truth in fits():
         P = (G_big.shape[0] - Q.shape[0]) // 2
         speed = chain_speed(G_big, psi, Q, P)
+        norms = np.linalg.norm(lift_rows(G_big, psi, P), axis=1)  # mass of each lift row left in the window
         census = defect_census(crop(G_big, P), Q)
         out.append({"source": source, "dataset": dataset, "seed": seed, "candidate": cand,
                     "cos": generator_cosine_similarity(crop(G_big, P), truth), "walls": census["walls"],
                     "slow": speed["slow"], "fast": speed["fast"], "back": speed["back"],
-                    "spread": speed["spread"], "steps": " ".join(f"{v:.2f}" for v in speed["steps"])})
+                    "spread": speed["spread"], "steps": " ".join(f"{v:.2f}" for v in speed["steps"]),
+                    "filter_peak_fraction": filter_peak_fraction(psi, Q)["peak_fraction"],
+                    "filter_offset": float(row_positions(psi[None, :], Q)[0] - (Q.shape[0] - 1) / 2),
+                    "outer_row_norm": float(min(norms[:OUTER].min(), norms[-OUTER:].min()))})
     return out
 
 
@@ -73,6 +78,14 @@ def summary(table) -> str:
         lines.append(f"| {name} | {len(g)} | {np.median(slow):.0f}, {slow.min()}–{slow.max()} | {(slow >= 4).sum()} | "
                      f"{np.median([r['fast'] for r in g]):.0f} | {np.median([r['back'] for r in g]):.0f} | "
                      f"{outer:.2f} | {inner:.2f} |")
+    lines += ["", "| cos | filter: energy in its peak pixel, median | filter centroid off the middle, median pixels | "
+              "least lift-row norm among the outer powers, median |", "|---|---|---|---|"]
+    for lo, hi, name in BANDS:
+        g = [r for r in table if lo <= r["cos"] < hi]
+        if g:
+            lines.append(f"| {name} | {np.median([r['filter_peak_fraction'] for r in g]):.2f} | "
+                         f"{np.median([abs(r['filter_offset']) for r in g]):.1f} | "
+                         f"{np.median([r['outer_row_norm'] for r in g]):.2f} |")
     unwalled = [r for r in table if r["walls"] == 0]
     rho = spearmanr([r["cos"] for r in unwalled], [r["slow"] for r in unwalled]).statistic
     lines += ["", f"{len(table)} saved N = 33 fits of the defaults; across the {len(unwalled)} without a wall "
@@ -80,7 +93,8 @@ def summary(table) -> str:
               "distance in hidden pixels between the centroids of consecutive lift rows, read along the "
               "majority direction: slow below 0.75 pixel (and above 0), fast above 1.25, back at most 0; an "
               f"irregular step is one back or outside 0.5–1.5 pixel, counted among the {OUTER} outermost "
-              f"powers at each end of the lift and among the rest. By `benchmarks/chain_speed.py` at {git_sha()}."]
+              f"powers at each end of the lift and among the rest. The filter's peak share is max (Qᵀψ)² / ‖ψ‖²; "
+              "a lift row's norm is the part of crop(G^k ψ̂) still inside the window. By `benchmarks/chain_speed.py` at {git_sha()}."]
     return "\n".join(lines) + "\n"
 
 
