@@ -94,7 +94,7 @@ def summary(table) -> str:
               "majority direction: slow below 0.75 pixel (and above 0), fast above 1.25, back at most 0; an "
               f"irregular step is one back or outside 0.5–1.5 pixel, counted among the {OUTER} outermost "
               f"powers at each end of the lift and among the rest. The filter's peak share is max (Qᵀψ)² / ‖ψ‖²; "
-              "a lift row's norm is the part of crop(G^k ψ̂) still inside the window. By `benchmarks/chain_speed.py` at {git_sha()}."]
+              f"a lift row's norm is the part of crop(G^k ψ̂) still inside the window. By `benchmarks/chain_speed.py` at {git_sha()}."]
     return "\n".join(lines) + "\n"
 
 
