@@ -1,14 +1,17 @@
 """Best-of-k at N = 33 across datasets: one table from the records of ``best_of_target.py``.
 
     python benchmarks/best_of_summary.py results/cpu/best_of/n33-k2 [--rescore]
-        [--single results/cpu/03_accuracy/runs-symlens]
+        [--single results/cpu/03_accuracy/runs-symlens] [--compare results/cpu/best_of/n33-k2]
 
 Reads every ``<root>/<dataset>/seed<s>.json`` and writes ``<root>/summary.md``: per dataset
 and base seed, the single fit of the same training set (``--single``: the targets table's
 run, which trained on all of it), every candidate's cos and held-out loss, the one the loss
 kept, the best, and the wall seconds of the whole call; then how many meet the target, the
 mean kept cos against the candidates' mean, and how often the loss kept the better of two
-candidates that differ by more than 0.1.
+candidates that differ by more than 0.1.  ``--compare`` adds another root's kept cos for the
+same training sets (e.g. best of two beside an early selection) and their paired difference.
+Candidates an early selection dropped show the cos of the step they stopped at and count in
+no candidate figure.
 
 ``--rescore`` replays the choice on the saved candidates (``seed<s>-candidates.npz``) with two
 other scores, each the held-out loss at τ = 1 on the same validation rows ``fit_best_of``
@@ -104,21 +107,39 @@ def read_records(root: Path) -> list[tuple[Path, dict]]:
     return found
 
 
-def summary(records: list[dict], single: Path | None, scores: dict, seconds: float = 900.0) -> str:
+def compared_cos(compare: Path | None, record: dict) -> float | None:
+    """The kept cos of another best-of root's call on the same dataset and base seed."""
+    f = None if compare is None else compare / record["dataset"] / f"seed{record['base_seed']}.json"
+    return None if f is None or not f.exists() else float(json.loads(f.read_text())["cos"])
+
+
+def candidate_cell(r: dict, c: dict) -> str:
+    if c.get("finished", True):
+        return f"{c['cosine_similarity']:.3f}, {c['held_out_loss']:+.3f}"
+    return f"({c['cosine_similarity']:.3f} at step {r['select_at']}, dropped)"
+
+
+def summary(records: list[dict], single: Path | None, scores: dict, seconds: float = 900.0,
+            compare: Path | None = None, compare_name: str = "compared") -> str:
     extra = [name for name in SCORES if any(name in scores.get((r["dataset"], r["base_seed"]), {}) for r in records)]
-    head = ["dataset", "seed", "single fit", "candidates (cos, loss)", "kept cos"] + [f"kept ({n})" for n in extra] + [
+    head = ["dataset", "seed", "single fit"] + ([compare_name] if compare else []) + [
+        "candidates (cos, loss)", "kept cos"] + [f"kept ({n})" for n in extra] + [
         "best", "wall s", f"≥ 0.95 in {seconds / 60:g} min"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    paired = []
+    paired, versus = [], []
     by_score = {n: [] for n in extra}
     for r in records:
         cands = r["candidates"]
         cos = [c["cosine_similarity"] for c in cands]
         one = single_cos(single, r)
         sc = scores.get((r["dataset"], r["base_seed"]), {})
-        cells = [r["dataset"], str(r["base_seed"]), "–" if one is None else f"{one:.3f}",
-                 "; ".join(f"{c['cosine_similarity']:.3f}, {c['held_out_loss']:+.3f}" for c in cands),
-                 f"**{r['cos']:.3f}**" if r["cos"] >= 0.95 else f"{r['cos']:.3f}"]
+        other = compared_cos(compare, r)
+        cells = [r["dataset"], str(r["base_seed"]), "–" if one is None else f"{one:.3f}"] + (
+            ["–" if other is None else f"{other:.3f}"] if compare else []) + [
+            "; ".join(candidate_cell(r, c) for c in cands),
+            f"**{r['cos']:.3f}**" if r["cos"] >= 0.95 else f"{r['cos']:.3f}"]
+        if other is not None:
+            versus.append((other, r["cos"]))
         for n in extra:
             if n in sc:
                 k = int(np.argmin(sc[n]))
@@ -127,7 +148,8 @@ def summary(records: list[dict], single: Path | None, scores: dict, seconds: flo
             else:
                 cells.append("–")
         ok = r["cos"] >= 0.95 and r["wall_s"] <= seconds
-        cells += [f"{max(cos):.3f}", f"{r['wall_s']:.0f}", "yes" if ok else "no"]
+        done = [c["cosine_similarity"] for c in cands if c.get("finished", True)]
+        cells += [f"{max(done):.3f}", f"{r['wall_s']:.0f}", "yes" if ok else "no"]
         lines.append("| " + " | ".join(cells) + " |")
         if one is not None:
             paired.append((one, r["cos"]))
@@ -144,6 +166,16 @@ def summary(records: list[dict], single: Path | None, scores: dict, seconds: flo
         text.append(f"The single fits of the same {len(paired)} training sets: mean {ones.mean():.3f}, "
                     f"{int((ones >= 0.95).sum())} at 0.95 or more; kept minus single fit {diff.mean():+.3f} ± "
                     f"{diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0:.3f} (standard error).")
+    if versus:
+        other, kept = np.array(versus).T
+        diff = kept - other
+        text.append(f"{compare_name.capitalize()} on the same {len(versus)} training sets: mean {other.mean():.3f}, "
+                    f"{int((other >= 0.95).sum())} at 0.95 or more; kept here minus that {diff.mean():+.3f} ± "
+                    f"{diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0:.3f} (standard error), "
+                    f"higher in {int((diff > 0.005).sum())}, lower in {int((diff < -0.005).sum())}.")
+    if any(r.get("select_at") for r in records):
+        text.append("Early selection: every candidate trained to the step shown, the lowest held-out loss there "
+                    "finished; a dropped candidate's cos is from that step.")
     for n in extra:
         text.append(f"Kept by the {n} score: mean {np.mean(by_score[n]):.3f} over {len(by_score[n])} sets, "
                     f"{sum(c >= 0.95 for c in by_score[n])} at 0.95 or more.")
@@ -163,6 +195,8 @@ def main(argv=None) -> None:
     p.add_argument("--rescore", action="store_true", help="also replay the choice with refitted and recentred scores")
     p.add_argument("--seconds", type=float, default=900.0)
     p.add_argument("--estimator-steps", type=int, default=400, help="estimator refit steps per score")
+    p.add_argument("--compare", default=None, help="another best_of_target root: a column with its kept cos")
+    p.add_argument("--compare-name", default="best of two kept", help="that column's name")
     args = p.parse_args(argv)
     root = Path(args.root)
     found = read_records(root)
@@ -173,7 +207,8 @@ def main(argv=None) -> None:
             scores[r["dataset"], r["base_seed"]] = rescore(r, cand, f.with_name(f"{f.stem}-scores.json"),
                                                              args.estimator_steps)
             print(f"rescored {r['dataset']} seed {r['base_seed']}", flush=True)
-    text = summary([r for _, r in found], Path(args.single) if args.single else None, scores, args.seconds)
+    text = summary([r for _, r in found], Path(args.single) if args.single else None, scores, args.seconds,
+                   Path(args.compare) if args.compare else None, args.compare_name)
     (root / "summary.md").write_text(text)
     print(text)
 

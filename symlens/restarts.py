@@ -170,18 +170,24 @@ def selection_statistics(records: list[dict], target: float = 0.95, seconds: flo
     """What best-of-k bought over saved records (each with ``cos`` of the kept fit,
     ``wall_s`` and ``candidates`` carrying ``cosine_similarity``).
 
-    Returns ``kept`` and ``candidates`` (the cos values), ``kept_mean`` and
+    Candidates an early selection dropped (``finished`` false: their cos is from the step
+    they stopped at) count in none of the candidate figures.  Returns ``kept`` and
+    ``candidates`` (the cos values of finished candidates), ``kept_mean`` and
     ``candidates_mean``, ``met`` (kept fits ≥ ``target`` within ``seconds`` for the whole
-    call), ``split`` (sets whose best and worst candidates differ by more than ``margin``)
-    and ``right`` (of those, the sets where the kept fit is the best candidate).
+    call), ``split`` (sets whose best and worst finished candidates differ by more than
+    ``margin``) and ``right`` (of those, the sets where the kept fit is the best candidate).
     """
     if not records:
         raise ValueError("no best-of records to summarise")
+
+    def finished(r):
+        return [float(c["cosine_similarity"]) for c in r["candidates"] if c.get("finished", True)]
+
     kept = [float(r["cos"]) for r in records]
-    cands = [float(c["cosine_similarity"]) for r in records for c in r["candidates"]]
+    cands = [c for r in records for c in finished(r)]
     split = right = 0
     for r in records:
-        cos = [c["cosine_similarity"] for c in r["candidates"]]
+        cos = finished(r)
         if max(cos) - min(cos) > margin:
             split += 1
             right += r["cos"] == max(cos)

@@ -129,6 +129,14 @@ def test_selection_statistics_on_hand_made_records():
     assert st["kept_mean"] == pytest.approx((0.97 + 0.70 + 0.96 + 0.50) / 4)
     assert st["candidates_mean"] == pytest.approx(sum([0.97, 0.60, 0.90, 0.70, 0.96, 0.93, 0.50, 0.45]) / 8)
     assert selection_statistics(records, seconds=1000)["met"] == 2
+    # a candidate an early selection dropped has the cos of the step it stopped at: it is
+    # no candidate figure (here a 0.99 at step 3 500 would make the set split and wrongly kept)
+    early = {"cos": 0.80, "wall_s": 800.0, "candidates": [
+        {"cosine_similarity": 0.80, "finished": True}, {"cosine_similarity": 0.99, "finished": False},
+        {"cosine_similarity": 0.75, "finished": True}]}
+    st = selection_statistics([early])
+    assert (st["split"], st["right"]) == (0, 0)
+    assert st["candidates"] == [0.80, 0.75] and st["candidates_mean"] == pytest.approx(0.775)
     with pytest.raises(ValueError, match="no best-of records"):
         selection_statistics([])
 
