@@ -114,7 +114,8 @@ def main(argv=None) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--k", type=int, default=3)
     p.add_argument("--jobs", type=int, default=1, help="candidates fitted at once (fit_best_of's n_jobs)")
-    p.add_argument("--seconds", type=float, default=300.0, help="the target's time limit")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="the target's time limit (default: the issue's, 300 s at N = 7 and 900 s otherwise)")
     p.add_argument("--out", required=True)
     p.add_argument("--table-only", action="store_true", help="rewrite table.md from the saved seed*.json")
     p.add_argument("--select-at", type=int, default=None,
@@ -123,6 +124,8 @@ def main(argv=None) -> None:
     p.add_argument("--checkpoints", action="store_true",
                    help="also save each candidate's training state under <out>/seed<s>-checkpoints/")
     args = p.parse_args(argv)
+    if args.seconds is None:
+        args.seconds = 300.0 if args.dim == 7 else 900.0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     data_kw, overrides = key_values(args.data), key_values(args.set)
