@@ -40,6 +40,7 @@ __all__ = [
     "defect_census",
     "row_positions",
     "chain_speed",
+    "lift_orthogonality_defect",
     "padding_diagonal",
     "cyclic_ceiling",
     "convergence_threshold",
@@ -313,6 +314,19 @@ def chain_speed(G_big, psi, Q, padding: int, slow: float = 0.75, fast: float = 1
     return {"positions": p.tolist(), "steps": v.tolist(), "direction": d,
             "slow": int(((v > 0) & (v < slow)).sum()), "fast": int((v > fast).sum()),
             "back": int((v <= 0).sum()), "spread": float(forward.std()) if forward.size else float("nan")}
+
+
+def lift_orthogonality_defect(G_big, psi, padding: int) -> float:
+    """‖K Kᵀ − I‖_F / √N for the lift K = [crop(G^k ψ̂)], k = -(N-1)/2 ... (N-1)/2 (eq. 5):
+    how far the lift is from an orthogonal matrix.  0 for the exact shift with a delta
+    filter at the middle of the window; a wider filter makes neighbouring rows overlap, and
+    rows the chain carries out of the window lose norm.  Needs neither the hidden basis nor
+    data.  G_big: (M, M), M = N + 2P; psi: (N,), any nonzero norm."""
+    from .seriation import lift_rows
+
+    K = lift_rows(G_big, psi, padding)
+    N = K.shape[0]
+    return float(np.linalg.norm(K @ K.T - np.eye(N)) / np.sqrt(N))
 
 
 def standardized(X, centring: str = "scalar") -> np.ndarray:

@@ -302,3 +302,17 @@ def test_chain_speed_of_constructed_chains():
     assert (stretched["slow"], stretched["fast"], stretched["back"]) == (1, 2, 0)
     walled = list(range(5)) + list(range(10, 4, -1)) + list(range(11, N))
     assert analysis.chain_speed(chain_generator(Q.T[walled], P)[0], Q[:, walled[7]], Q, P)["back"] >= 2
+
+
+def test_lift_orthogonality_defect_of_a_delta_and_a_two_pixel_filter():
+    from symlens.seriation import chain_generator
+
+    N, P = 15, 15
+    Q = analysis.random_orthogonal(N, seed=5)
+    G, _ = chain_generator(Q.T, P)
+    assert analysis.lift_orthogonality_defect(G, 2.0 * Q[:, 7], P) == pytest.approx(0.0, abs=1e-12)
+    # filter a e_7 + b e_8: the rows sit on pixels (7 + k, 8 + k), k = -7 ... 7; each of the
+    # N - 1 neighbouring pairs overlaps by ab, and the last row has its b part in the padding
+    a, b = 0.8, 0.6
+    defect = analysis.lift_orthogonality_defect(G, Q @ (a * np.eye(N)[7] + b * np.eye(N)[8]), P)
+    assert defect == pytest.approx(np.sqrt((2 * (N - 1) * (a * b) ** 2 + b**4) / N), rel=1e-9)
