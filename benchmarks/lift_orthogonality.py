@@ -13,7 +13,6 @@ smaller defect would keep) and ``defect.png``.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from snap_offline import BEST_OF, crop, fits  # noqa: E402
 
 from symlens.analysis import lift_orthogonality_defect  # noqa: E402
 from symlens.io import git_sha  # noqa: E402
+from symlens.restarts import saved_best_of  # noqa: E402
 from symlens.metrics import generator_cosine_similarity  # noqa: E402
 
 
@@ -53,8 +53,7 @@ def main(argv=None) -> int:
     lines = ["| dataset | seed | candidates (cos, defect) | kept by the held-out loss | kept by the smaller defect |",
              "|---|---|---|---|---|"]
     by_loss, by_defect, legendre = [], [], []
-    for f in sorted(BEST_OF.glob("*/seed*.json")):
-        rec = json.loads(f.read_text())
+    for _, rec in saved_best_of(BEST_OF):
         cands = [r for r in rows if r["source"] == "best_of" and r["dataset"] == rec["dataset"]
                  and r["seed"] == rec["base_seed"]]
         pick = min(cands, key=lambda r: r["defect"])
