@@ -157,9 +157,12 @@ def summary(records: list[dict], single: Path | None, scores: dict, seconds: flo
     prov = records[0]["provenance"]
     cfg = records[0]["config"]
     text = ["", f"**{st['met']} of {len(records)}** training sets meet the target (kept fit ≥ 0.95 within "
-            f"{seconds / 60:g} minutes of wall time for the whole call). Mean kept cos {st['kept_mean']:.3f} "
-            f"against {st['candidates_mean']:.3f} for the candidates one by one; where two candidates differ by "
-            f"more than 0.1 the loss kept the better in {st['right']} of {st['split']}."]
+            f"{seconds / 60:g} minutes of wall time for the whole call). Mean kept cos {st['kept_mean']:.3f}"]
+    if len(st["candidates"]) > len(records):  # some set finished more than the one it kept
+        text[-1] += (f" against {st['candidates_mean']:.3f} for the finished candidates one by one; where two "
+                     f"candidates differ by more than 0.1 the loss kept the better in {st['right']} of {st['split']}.")
+    else:
+        text[-1] += "."
     if paired:
         ones, kept = np.array(paired).T
         diff = kept - ones
