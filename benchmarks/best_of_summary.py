@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from symlens.io import git_sha  # noqa: E402
-from symlens.restarts import saved_best_of, selection_statistics  # noqa: E402
+from symlens.restarts import best_of_record, is_finished, saved_best_of, selection_statistics  # noqa: E402
 
 SCORES = ("refit", "recentred")
 
@@ -109,12 +109,12 @@ def read_records(root: Path) -> list[tuple[Path, dict]]:
 
 def compared_cos(compare: Path | None, record: dict) -> float | None:
     """The kept cos of another best-of root's call on the same dataset and base seed."""
-    f = None if compare is None else compare / record["dataset"] / f"seed{record['base_seed']}.json"
-    return None if f is None or not f.exists() else float(json.loads(f.read_text())["cos"])
+    other = None if compare is None else best_of_record(compare, record["dataset"], record["base_seed"])
+    return None if other is None else float(other["cos"])
 
 
 def candidate_cell(r: dict, c: dict) -> str:
-    if c.get("finished", True):
+    if is_finished(c):
         return f"{c['cosine_similarity']:.3f}, {c['held_out_loss']:+.3f}"
     return f"({c['cosine_similarity']:.3f} at step {r['select_at']}, dropped)"
 
@@ -148,7 +148,7 @@ def summary(records: list[dict], single: Path | None, scores: dict, seconds: flo
             else:
                 cells.append("–")
         ok = r["cos"] >= 0.95 and r["wall_s"] <= seconds
-        done = [c["cosine_similarity"] for c in cands if c.get("finished", True)]
+        done = [c["cosine_similarity"] for c in cands if is_finished(c)]
         cells += [f"{max(done):.3f}", f"{r['wall_s']:.0f}", "yes" if ok else "no"]
         lines.append("| " + " | ".join(cells) + " |")
         if one is not None:

@@ -142,9 +142,10 @@ def main(argv=None) -> int:
         w = csv.DictWriter(f, fieldnames=list(table[0]))
         w.writeheader()
         w.writerows(table)
-    (args.out / "speed.md").write_text(summary(table))
+    text = summary(table)
+    (args.out / "speed.md").write_text(text)
     figure(table, args.out / "speed.png")
-    print(summary(table))
+    print(text)
     return 0
 
 

@@ -145,10 +145,11 @@ def main(argv=None) -> int:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    (args.out / "table.md").write_text(markdown(rows))
+    text = markdown(rows)
+    (args.out / "table.md").write_text(text)
     figure(rows, args.out / "snap.png")
     (args.out / "provenance.json").write_text(json.dumps({"code": git_sha(), "samples": SAMPLES}, indent=1))
-    print(markdown(rows).splitlines()[-1])
+    print(text.splitlines()[-1])
     return 0
 
 

@@ -56,7 +56,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from symlens import analysis, config, io, plotting, results, verdicts
-from symlens.restarts import early_choice, saved_best_of, saved_early_selection, selection_statistics
+from symlens.restarts import best_of_record, early_choice, saved_best_of, saved_early_selection, selection_statistics
 from symlens.train import resolve_device
 
 NAME = "07_claims_ledger"
@@ -1172,9 +1172,9 @@ finding("C36", "The N = 33 fits just short of 0.95 are the right chain seen thro
 def _early_legendre(root, best_of_root):
     pairs = []
     for _, rec in saved_best_of(root):
-        other = best_of_root / rec["dataset"] / f"seed{rec['base_seed']}.json"
-        if rec["dataset"].startswith("legendre") and other.exists():
-            pairs.append((rec, json.loads(other.read_text())))
+        other = best_of_record(best_of_root, rec["dataset"], rec["base_seed"])
+        if rec["dataset"].startswith("legendre") and other is not None:
+            pairs.append((rec, other))
     kept = np.array([r["cos"] for r, _ in pairs])
     two = np.array([b["cos"] for _, b in pairs])
     held = int((kept >= two - 0.01).sum())

@@ -26,7 +26,7 @@ from .lens import SymmetryLens, check_samples
 from .metrics import generator_cosine_similarity
 from .schedules import training_time
 
-__all__ = ["fit_best_of", "split_validation", "saved_best_of", "selection_statistics", "early_choice",
+__all__ = ["fit_best_of", "split_validation", "saved_best_of", "best_of_record", "is_finished", "selection_statistics", "early_choice",
            "saved_early_selection"]
 
 
@@ -165,6 +165,20 @@ def saved_best_of(root) -> list[tuple[Path, dict]]:
     return sorted(found, key=lambda fr: (fr[1]["dataset"], fr[1]["base_seed"]))
 
 
+def best_of_record(root, dataset: str, base_seed: int) -> dict | None:
+    """The record ``benchmarks/best_of_target.py`` saved under ``root`` for one training set
+    (``<dataset>/seed<base_seed>.json``), or None if there is none."""
+    f = Path(root) / dataset / f"seed{int(base_seed)}.json"
+    return json.loads(f.read_text()) if f.exists() else None
+
+
+def is_finished(candidate: dict) -> bool:
+    """Whether a saved candidate trained to the end: one an early selection dropped has
+    ``finished`` false and the cos of the step it stopped at (records saved before early
+    selection existed have no such field: every candidate finished)."""
+    return bool(candidate.get("finished", True))
+
+
 def selection_statistics(records: list[dict], target: float = 0.95, seconds: float = 900.0,
                          margin: float = 0.1) -> dict:
     """What best-of-k bought over saved records (each with ``cos`` of the kept fit,
@@ -181,7 +195,7 @@ def selection_statistics(records: list[dict], target: float = 0.95, seconds: flo
         raise ValueError("no best-of records to summarise")
 
     def finished(r):
-        return [float(c["cosine_similarity"]) for c in r["candidates"] if c.get("finished", True)]
+        return [float(c["cosine_similarity"]) for c in r["candidates"] if is_finished(c)]
 
     kept = [float(r["cos"]) for r in records]
     cands = [c for r in records for c in finished(r)]

@@ -8,7 +8,8 @@ import pytest
 
 from symlens.data import make_dataset
 from symlens.lens import SymmetryLens
-from symlens.restarts import early_choice, fit_best_of, saved_best_of, selection_statistics, split_validation
+from symlens.restarts import (best_of_record, early_choice, fit_best_of, saved_best_of, selection_statistics,
+                              split_validation)
 
 N = 7
 TINY = dict(epochs=1, steps_per_epoch=2, hidden=8, batch_size=N * 4, n_batches=2, padding=3, progress=False)
@@ -149,6 +150,8 @@ def test_saved_best_of_reads_records_not_the_caches_beside_them(tmp_path):
     found = saved_best_of(tmp_path)
     assert [(r["dataset"], r["base_seed"]) for _, r in found] == [("a-set", 0), ("a-set", 2), ("b-set", 1)]
     assert saved_best_of(tmp_path / "missing") == []
+    assert best_of_record(tmp_path, "a-set", 2) == {"dataset": "a-set", "base_seed": 2}
+    assert best_of_record(tmp_path, "a-set", 1) is None and best_of_record(tmp_path, "c-set", 0) is None
 
 
 def test_early_choice_on_hand_made_scores():
