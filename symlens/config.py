@@ -51,6 +51,28 @@ class LossConfig:
     gain: float = 100.0  # soft-threshold gain g, eq. 17
     uniformity_scale: float = 1.0  # 1 (v1: reg1 + reg2) or 0.5 (head: half sum)
     estimator_l2: float = 1e-5  # non-squared Frobenius penalty on the conditional MLP weights
+    # not in the paper: a resolution weight that starts at gamma_start at tau = 0 and grows
+    # linearly to gamma at tau = gamma_ramp_tau (the marginal-entropy term favours a filter
+    # matched to wide bumps while the chain forms: results/lab/resolution_weight/); None keeps
+    # gamma constant (faithful)
+    gamma_start: float | None = None
+    gamma_ramp_tau: float = 0.6
+
+    def __post_init__(self):
+        if self.gamma_start is not None and not self.gamma_start >= 0:
+            raise ValueError(f"gamma_start must be >= 0 or None, got {self.gamma_start}")
+        if not 0 < self.gamma_ramp_tau <= 1:
+            raise ValueError(f"gamma_ramp_tau must lie in (0, 1], got {self.gamma_ramp_tau}")
+
+    def resolution_weight(self, tau: float) -> float:
+        """The coefficient on eq. 11's term at training time τ: ``gamma``, or with
+        ``gamma_start`` set, ``gamma_start + (gamma - gamma_start) min(1, τ / gamma_ramp_tau)``."""
+        if self.gamma_start is None:
+            return self.gamma
+        u = tau / self.gamma_ramp_tau
+        # a tensor τ (also under vmap in symlens.batched) stays a tensor
+        u = u.clamp(0.0, 1.0) if hasattr(u, "clamp") else min(1.0, max(0.0, u))
+        return self.gamma_start + (self.gamma - self.gamma_start) * u
 
 
 LOSS_VARIANTS: dict[str, LossConfig] = {

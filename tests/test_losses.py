@@ -171,6 +171,29 @@ def test_model_loss_total_equals_weighted_independent_terms(variant):
     assert all(isinstance(v, float) for v in out.as_floats().values())
 
 
+@pytest.mark.parametrize("tau, weight", [(0.0, 0.5), (0.15, 0.75), (0.3, 1.0), (0.3 * 3, 1.5)])
+def test_model_loss_uses_the_ramped_resolution_weight(tau, weight):
+    # gamma_start 0.5 -> gamma 1.5 over tau in [0, 0.6]: 0.5 + tau / 0.6 (hand-computed), flat after
+    from dataclasses import replace
+    N = 4
+    cfg = replace(LOSS_VARIANTS["v1"], gamma_start=0.5, gamma_ramp_tau=0.6)
+    m, c = _marginal(N, seed=9), _conditional(N, seed=9)
+    y = torch.tensor(np.random.default_rng(9).normal(size=(3 * N, N)) @ np.triu(np.ones((N, N))),
+                     dtype=torch.float32)
+    out = model_loss(y, m, c, tau, cfg)
+    faithful = model_loss(y, m, c, tau, LOSS_VARIANTS["v1"])
+    assert float(out.total) == pytest.approx(
+        float(faithful.total) + (weight - 1.5) * float(faithful.resolution), rel=1e-5, abs=1e-5)
+    assert cfg.resolution_weight(torch.tensor(tau)).item() == pytest.approx(weight)
+
+
+@pytest.mark.parametrize("bad", [dict(gamma_start=-0.1), dict(gamma_ramp_tau=0.0), dict(gamma_ramp_tau=1.5)])
+def test_resolution_ramp_rejects_bad_settings(bad):
+    from symlens.config import LossConfig
+    with pytest.raises(ValueError, match="gamma_"):
+        LossConfig(**bad)
+
+
 def test_model_loss_moves_y_but_not_the_estimators():
     N = 3
     m, c = _marginal(N, seed=9), _conditional(N, seed=9)
