@@ -592,3 +592,32 @@ def test_best_of_target_with_early_selection_records_the_dropped(tmp_path):
     assert finished[0]["early_loss"] == min(c["early_loss"] for c in rec["candidates"])
     assert sum("dropped" in line for line in (out / "table.md").read_text().splitlines()) == 1
     assert "the 1 lowest held-out losses at step 4 finished" in (out / "table.md").read_text()
+
+
+def test_entropy_weights_reads_each_arm_of_the_weight_studies(tmp_path):
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from entropy_weights import STUDIES, arms, table
+
+    def fit(setting, overrides, dataset, seed, cos, best, defects):
+        return json.dumps(dict(setting=setting, overrides=overrides, dataset=dataset, seed=seed, cos=cos,
+                               best_cos=best, census_defects=defects))
+
+    for i, study in enumerate(STUDIES):
+        (tmp_path / study).mkdir()
+        lines = []
+        if i == 0:  # the published weights: cos 0.2 / 0.6 on the two datasets -> mean 0.4
+            lines += [fit("base", {}, d, s, c, c + 0.1, 4) for d, c in (("legendre-translation", 0.2),
+                                                                      ("legendre-dst", 0.6)) for s in range(4)]
+        lines += [fit(f"d{i}", {"delta": 0.5 + i}, d, s, 0.5, 0.5, 2) for d in ("legendre-translation",
+                                                                              "legendre-dst") for s in range(4)]
+        (tmp_path / study / "runs.jsonl").write_text("\n".join(lines) + "\n")
+    rows = arms(tmp_path)
+    assert [a["setting"] for a in rows] == ["base", "d0", "d1", "d2", "d3"]
+    base, d1 = rows[0], rows[2]
+    assert base["ratio"] == pytest.approx(0.6) and base["mean"] == pytest.approx(0.4)  # 1.5 / (1.5 + 1)
+    assert base["drop"] == pytest.approx(0.1) and base["defects"] == 4
+    assert d1["ratio"] == pytest.approx(1.5 / 3.0) and d1["delta"] == 1.5
+    assert "| base | 1.5 | 1 | 0.60 | 0.200 | 0.600 | 0.400 | 4.0 | 0.100 |" in table(rows)
+    (tmp_path / STUDIES[-1] / "runs.jsonl").write_text(fit("short", {}, "legendre-dst", 0, 0.5, 0.5, 1) + "\n")
+    with pytest.raises(ValueError, match="expected 4 fits per dataset"):
+        arms(tmp_path)
