@@ -610,6 +610,7 @@ def test_entropy_weights_reads_each_arm_of_the_weight_studies(tmp_path):
                                                                       ("legendre-dst", 0.6)) for s in range(4)]
         lines += [fit(f"d{i}", {"delta": 0.5 + i}, d, s, 0.5, 0.5, 2) for d in ("legendre-translation",
                                                                               "legendre-dst") for s in range(4)]
+        lines.append(fit(f"d{i}", {"delta": 0.5 + i}, "legendre-dst", 4, 0.9, 0.9, 0))  # seed 4: left out
         (tmp_path / study / "runs.jsonl").write_text("\n".join(lines) + "\n")
     rows = arms(tmp_path)
     assert [a["setting"] for a in rows] == ["base", "d0", "d1", "d2", "d3"]
