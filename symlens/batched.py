@@ -31,8 +31,8 @@ from .losses import ModelLoss
 from .optim import model_optimizer
 from .generator import skew
 from .recentre import recentre_filter
-from .train import (Trainer, kick_generator, recentre_due, resolve_device, scheduled, seriation_due,
-                    seriation_samples, step_clock, update)
+from .train import (Trainer, kick_generator, model_param_groups, recentre_due, resolve_device, scheduled,
+                    seriation_due, seriation_samples, step_clock, update)
 
 __all__ = ["BatchedTrainer"]
 
@@ -69,8 +69,10 @@ class BatchedTrainer:
         self.params = {k: torch.stack([d[k].detach() for d in named]).requires_grad_() for k in named[0]}
         adam = dict(betas=config.adam_betas, eps=config.adam_eps)
         model_keys = [k for k in self.params if k.startswith("model.")]
-        self.opt_model = model_optimizer(config.model_optimizer, [self.params[k] for k in model_keys],
-                                         lr=config.model_lr, batch_dims=1, **adam)
+        self.opt_model = model_optimizer(
+            config.model_optimizer, model_param_groups({k: self.params[k] for k in model_keys}, config.filter_lr_scale,
+                                                       filter_key="model.filter.psi"),
+            lr=config.model_lr, batch_dims=1, **adam)
         self.opt_est = torch.optim.Adam(
             [v for k, v in self.params.items() if k not in model_keys], lr=config.scaled_estimator_lr, **adam
         )

@@ -151,6 +151,10 @@ class LensConfig:
     # estimators then lag behind the model and walls freeze (mechanism 5); 4 removes them at
     # N = 15 and lifts the DST datasets at N = 33 (book: convergence page)
     estimator_lr_scale: float = 1.0
+    # the filter ψ's learning rate is the model's x this (1: faithful, one rate for A and ψ).
+    # The Legendre fits keep an early band-pass filter that never sharpens (mechanism 2); a
+    # faster or slower filter asks whether its mobility is what holds it
+    filter_lr_scale: float = 1.0
     # after every step, add generator_noise x lr(step) x Z to the generator's parameter A
     # (Z i.i.d. standard normal, its own seeded stream; the kick is this many Adam steps and
     # decays with the model rate).  A domain wall costs the same wherever it sits, so without
@@ -226,7 +230,7 @@ class LensConfig:
         positive = ("init_std", "filter_noise", "noise_decay_epochs", "n_kernels", "batch_size",
                     "n_batches", "epochs", "steps_per_epoch", "model_lr", "estimator_lr",
                     "lr_decay", "adam_eps", "log_every", "checkpoint_every", "estimator_lr_scale",
-                    "tau_dwell", "polish_lr_scale")
+                    "filter_lr_scale", "tau_dwell", "polish_lr_scale")
         bad = [f"{k}={getattr(self, k)!r}" for k in positive if not getattr(self, k) > 0]
         bad += [f"{k}={getattr(self, k)!r}"
                 for k in ("padding", "hidden", "snapshot_every", "recentre_filter_every", "size_dim",
@@ -326,11 +330,11 @@ MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
 RECIPES: dict[str, dict] = {
     "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                      model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0,
-                     generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=(),
+                     filter_lr_scale=1.0, generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=(),
                      seriate_max_gain=None, whiten=None),
     "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0,
-                    generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=(0.8,),
+                    filter_lr_scale=1.0, generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=(0.8,),
                     seriate_max_gain=0.1, whiten=None),
 }
 

@@ -153,7 +153,8 @@ class Trainer:
         self.system = LensSystem(config, dim, init, reference=reference).to(self.device)
         self.model, self.marginal, self.conditional = self.system.model, self.system.marginal, self.system.conditional
         adam = dict(betas=config.adam_betas, eps=config.adam_eps)
-        self.opt_model = model_optimizer(config.model_optimizer, self.model.parameters(), lr=config.model_lr, **adam)
+        self.opt_model = model_optimizer(config.model_optimizer, model_param_groups(self.model, config.filter_lr_scale),
+                                         lr=config.model_lr, **adam)
         self.opt_est = torch.optim.Adam(
             [*self.marginal.parameters(), *self.conditional.parameters()], lr=config.scaled_estimator_lr, **adam
         )
@@ -437,11 +438,24 @@ class Trainer:
         self.load_state_dict(torch.load(path, map_location=self.device, weights_only=False))
 
 
+def model_param_groups(model, filter_lr_scale: float, filter_key: str = "filter.psi"):
+    """The model optimiser's parameters: all in one group (faithful, ``filter_lr_scale`` 1), or
+    the filter ψ in a group of its own whose rate :func:`scheduled` multiplies by the scale.
+    ``model`` is a module, or a dict name -> tensor (symlens.batched's stacked parameters)."""
+    named = dict(model.named_parameters()) if hasattr(model, "named_parameters") else dict(model)
+    if filter_lr_scale == 1.0:
+        return list(named.values())
+    if filter_key not in named:
+        raise ValueError(f"filter_lr_scale needs the filter parameter {filter_key!r}; got {sorted(named)}")
+    return [{"params": [p for k, p in named.items() if k != filter_key]},
+            {"params": [named[filter_key]], "lr_scale": float(filter_lr_scale)}]
+
+
 def scheduled(cfg: LensConfig, step: int, opt_model, opt_est, device) -> tuple[float, torch.Tensor]:
     """Set both optimisers' learning rates for ``step`` (spec §3); return the filter-noise
     amplitude σ(step) (eq. 20) and the training time τ(step) (eq. 18) as a float64 tensor."""
     for group in opt_model.param_groups:
-        group["lr"] = learning_rate(cfg, cfg.model_lr, step)
+        group["lr"] = learning_rate(cfg, cfg.model_lr, step) * group.get("lr_scale", 1.0)
     for group in opt_est.param_groups:
         group["lr"] = learning_rate(cfg, cfg.scaled_estimator_lr, step)
     tau = torch.tensor(training_time(cfg, step), dtype=torch.float64, device=device)

@@ -117,6 +117,31 @@ def test_train_step_sets_scheduled_learning_rates_and_tau(monkeypatch, scale):
     assert seen[-1] == 1.0 and seen == [training_time(cfg, s) for s in range(cfg.total_steps)]
 
 
+def test_filter_lr_scale_moves_the_filter_by_its_own_adam_step():
+    # Adam's first step moves each coordinate by lr * g / (|g| + eps) = ±lr wherever |g| >> eps,
+    # so the filter moves by 3 lr and the generator by lr (filter_norm "free": no projection)
+    lr, scale = 1e-2, 3.0
+    tr = Trainer(_cfg(model_lr=lr, filter_lr_scale=scale, filter_norm="free"), N, seed=0)
+    assert [g.get("lr_scale", 1.0) for g in tr.opt_model.param_groups] == [1.0, scale]
+    A0, psi0 = tr.model.generator.A.detach().clone(), tr.model.filter.psi.detach().clone()
+    tr.train_step(_X()[: 4 * N])
+    dA, dpsi = (tr.model.generator.A.detach() - A0).abs(), (tr.model.filter.psi.detach() - psi0).abs()
+    moved_A, moved_psi = dA[dA > 1e-9], dpsi[dpsi > 1e-9]
+    assert len(moved_psi) == N and len(moved_A) > 0
+    assert torch.allclose(moved_psi, torch.full_like(moved_psi, scale * lr), rtol=1e-3)
+    # A's padding block has gradients near eps, which step less than lr; none steps more
+    assert float(moved_A.max()) == pytest.approx(lr, rel=1e-3) and bool((moved_A <= lr * 1.001).all())
+    assert float((moved_A > 0.999 * lr).float().mean()) > 0.5
+    assert tr.opt_model.param_groups[1]["lr"] == pytest.approx(scale * tr.opt_model.param_groups[0]["lr"])
+
+
+def test_filter_lr_scale_one_keeps_the_faithful_single_group():
+    tr = Trainer(_cfg(), N, seed=0)
+    assert len(tr.opt_model.param_groups) == 1 and len(tr.opt_model.param_groups[0]["params"]) == 2
+    with pytest.raises(ValueError, match="filter_lr_scale"):
+        _cfg(filter_lr_scale=0.0)
+
+
 def test_each_step_runs_two_forward_passes_with_fresh_scheduled_noise():
     cfg = _cfg(filter_noise=0.2, noise_decay_epochs=0.5, steps_per_epoch=4)
     tr = Trainer(cfg, N, seed=0)
