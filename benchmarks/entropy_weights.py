@@ -72,7 +72,7 @@ def figure(rows: list[dict], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7.5, 3.6), dpi=150)
     for i, a in enumerate(rows):
-        ax.scatter(np.full(8, i), a["cos_all"], s=14, color="0.6", zorder=2)
+        ax.scatter(np.full(len(a["cos_all"]), i), a["cos_all"], s=14, color="0.6", zorder=2)
         ax.scatter([i], [a["mean"]], s=60, marker="_", color="C3" if a["setting"] == "ser08" else "C0",
                    linewidths=2.5, zorder=3)
     ax.axhline(rows[0]["mean"], color="C3", lw=0.8, ls="--", label="published weights (mean)")
@@ -95,9 +95,10 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     rows = arms(args.lab)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "weights.md").write_text(table(rows))
+    text = table(rows)
+    (args.out / "weights.md").write_text(text)
     figure(rows, args.out / "weights.png")
-    print(table(rows))
+    print(text)
 
 
 if __name__ == "__main__":

@@ -978,24 +978,30 @@ finding("C29", "The Legendre chains are slow, not stuck (N = 21): given more ste
         "longest and never falls with length; partly if it rises by 0.15 but not at every length")
 
 
+def _paired_runs(new_root, base_root):
+    """(dataset, seed dir, base cos, new cos) for every saved run under ``new_root`` with a partner
+    under ``base_root``, and the new runs' commits as an evidence suffix."""
+    pairs = [(d.parent.name, d.name, _final_cos(base_root / d.parent.name / d.name), _final_cos(d))
+             for d in sorted(new_root.glob("*/seed*")) if (d / "metrics.json").exists()
+             and (base_root / d.parent.name / d.name / "metrics.json").exists()]
+    commits = {json.loads((new_root / ds / sd / "metrics.json").read_text())["provenance"]["git"] for ds, sd, *_ in pairs}
+    return pairs, f" (git {', '.join(sorted(commits))})"
+
+
 def _paired(label, also=None):
     """A measure for two roots of saved N = 33 runs (new, base): the paired final cos on the
     training sets both hold.  Confirmed needs a paired gain of at least 0.1 and ``also(pairs)``
     (default: a fit reaching the target); partly a gain of at least 0.05."""
     def measure(new_root, base_root):
-        pairs = [(d.parent.name, d.name, _final_cos(base_root / d.parent.name / d.name), _final_cos(d))
-                 for d in sorted(new_root.glob("*/seed*")) if (d / "metrics.json").exists()
-                 and (base_root / d.parent.name / d.name / "metrics.json").exists()]
+        pairs, commits = _paired_runs(new_root, base_root)
         gain = _mean(b - a for *_, a, b in pairs)
         hits = sum(b >= COS_TARGET for *_, b in pairs)
         measured = (f"N = 33, {label} on {len(pairs)} training sets: {_mean(a for *_, a, _ in pairs):.3f} → "
                     f"{_mean(b for *_, b in pairs):.3f} (paired {gain:+.3f}; "
                     + ", ".join(f"{ds} {sd} {a:.3f} → {b:.3f}" for ds, sd, a, b in pairs) + f"); {hits} ≥ {COS_TARGET}")
-        commits = {json.loads((new_root / ds / sd / "metrics.json").read_text())["provenance"]["git"]
-                   for ds, sd, *_ in pairs}
         ok = hits > 0 if also is None else also(pairs)
         verdict = "confirmed" if gain >= 0.1 and ok else "partly" if gain >= 0.05 else "refuted"
-        return measured, verdict, f" (git {', '.join(sorted(commits))})"
+        return measured, verdict, commits
     return measure
 
 
@@ -1232,11 +1238,8 @@ finding("C38", "The Legendre chains are held back by the balance of the two entr
         "ran; refuted otherwise (predictions written before each study's runs)")
 
 
-
 def _gamma_n33(new_root, base_root):
-    pairs = [(d.parent.name, d.name, _final_cos(base_root / d.parent.name / d.name), _final_cos(d))
-             for d in sorted(new_root.glob("*/seed*")) if (d / "metrics.json").exists()
-             and (base_root / d.parent.name / d.name / "metrics.json").exists()]
+    pairs, commits = _paired_runs(new_root, base_root)
     chain = [(a, b) for ds, _, a, b in pairs if not ds.endswith("dst")]
     dst = [(a, b) for ds, _, a, b in pairs if ds.endswith("dst")]
     gain, gain_dst = _mean(b - a for a, b in chain), _mean(b - a for a, b in dst)
@@ -1245,9 +1248,8 @@ def _gamma_n33(new_root, base_root):
                 f"(paired {gain:+.3f}), dst {_mean(a for a, _ in dst):.3f} → {_mean(b for _, b in dst):.3f} "
                 f"(paired {gain_dst:+.3f}); " + ", ".join(f"{ds} {sd} {a:.3f} → {b:.3f}" for ds, sd, a, b in pairs)
                 + f"; {sum(b >= COS_TARGET for *_, b in pairs)} ≥ {COS_TARGET}")
-    commits = {json.loads((new_root / ds / sd / "metrics.json").read_text())["provenance"]["git"] for ds, sd, *_ in pairs}
     verdict = ("confirmed" if gain >= 0.1 and abs(gain_dst) <= 0.1 else "refuted" if gain < 0.05 else "partly")
-    return measured, verdict, f" (git {', '.join(sorted(commits))})"
+    return measured, verdict, commits
 
 
 finding("C39", "Halving the resolution weight (γ = 0.75), which formed more legendre-translation chains at N = 21, "
@@ -1255,6 +1257,7 @@ finding("C39", "Halving the resolution weight (γ = 0.75), which formed more leg
         ["cpu/gamma075", "cpu/03_accuracy/runs-symlens"], _gamma_n33,
         "confirmed if the four translation and permuted fits gain at least +0.10 paired and the two dst fits change by "
         "at most 0.10; refuted if the four gain less than +0.05; partly otherwise (prediction written before the runs)")
+
 
 def _filter_rate(path, base_path):
     rows, key = _jsonl(path), (lambda r: (r["dataset"], r["seed"]))
