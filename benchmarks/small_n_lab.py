@@ -154,6 +154,15 @@ def read_runs(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 
+def oracle_filter(Q):
+    """The filter that reads the middle pixel of the hidden basis, Q[:, (N-1)/2], (N,) unit
+    norm: a diagnostic start for ψ (``--oracle-filter``), never a method."""
+    import torch
+
+    Q = np.asarray(Q, np.float64)
+    return torch.as_tensor(Q[:, (Q.shape[0] - 1) // 2].copy(), dtype=torch.float32)
+
+
 def fit_one(job: dict) -> dict:
     """Train one fit (in a worker process, one thread) and return its record."""
     import torch
@@ -164,6 +173,7 @@ def fit_one(job: dict) -> dict:
     from symlens.config import get_profile
     from symlens.lens import SymmetryLens
     from symlens.metrics import generator_cosine_similarity
+    from symlens.train import Trainer
 
     N = job["dim"]
     sizes = dict(batch_size=job["slot"] * N, hidden=job["hidden_factor"] * N, epochs=job["epochs"],
@@ -174,7 +184,14 @@ def fit_one(job: dict) -> dict:
     data = lab_dataset(job["dataset"], cfg.training_samples, N, job["data_seed"], **job["data"])
     lens = SymmetryLens(cfg, seed=job["seed"], device="cpu", progress=False)
     t0 = time.perf_counter()
-    lens.fit(data.X, true_generator=data.generator)
+    if job.get("oracle_filter"):
+        # a diagnostic that uses the truth: ψ starts at the hidden basis's middle pixel
+        lens._trainer = Trainer(cfg, N, seed=job["seed"], device="cpu")
+        with torch.no_grad():
+            lens._trainer.system.model.filter.psi.copy_(oracle_filter(data.transform))
+        lens.fit(data.X, true_generator=data.generator, resume=True)
+    else:
+        lens.fit(data.X, true_generator=data.generator)
     wall = time.perf_counter() - t0
     G = lens.generator_
     hist = lens.history_
@@ -184,6 +201,7 @@ def fit_one(job: dict) -> dict:
         "overrides": job["overrides"],
         **({"data": job["data"]} if job["data"] else {}),
         **({"whiten": job["whiten"]} if job.get("whiten") is not None else {}),
+        **({"oracle_filter": True} if job.get("oracle_filter") else {}),
         "cos": generator_cosine_similarity(G, data.generator),
         "best_cos": max(h["cosine_similarity"] for h in hist),
         **{f"census_{k}": v for k, v in census.items()},
@@ -330,6 +348,9 @@ def main(argv=None) -> None:
     p.add_argument("--whiten", type=float, default=None,
                    help="partially whiten every fit's data, x -> (C + s·mean eig(C)·I)^(-1/2) x with s this "
                         "strength (0: fully), before the fit: LensConfig.whiten for every setting; name the settings apart")
+    p.add_argument("--oracle-filter", action="store_true",
+                   help="a diagnostic that uses the truth: every fit's filter ψ starts at the hidden basis's "
+                        "middle pixel (freeze it with filter_lr_scale); name the settings apart")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default=str(REPO / "results" / "lab"))
     p.add_argument("--title", default=None)
@@ -355,6 +376,7 @@ def main(argv=None) -> None:
                         continue
                     jobs.append(dict(study=args.study, setting=name, overrides=ov, dataset=d, seed=seed,
                                      data_seed=data_seed, dim=N, data=data, whiten=args.whiten,
+                                     oracle_filter=args.oracle_filter,
                                      profile=args.profile, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
                                      slot=args.slot, hidden_factor=args.hidden_factor, log_every=args.log_every,
                                      code=code))
