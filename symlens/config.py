@@ -57,8 +57,13 @@ class LossConfig:
     # gamma constant (faithful)
     gamma_start: float | None = None
     gamma_ramp_tau: float = 0.6
+    # not in the paper: the weight of ‖K Kᵀ − I‖²_F / N on the clean lift K
+    # (symlens.losses.lift_orthogonality_loss), added to the total; 0: faithful
+    orthogonality: float = 0.0
 
     def __post_init__(self):
+        if not (math.isfinite(self.orthogonality) and self.orthogonality >= 0):
+            raise ValueError(f"orthogonality must be finite and >= 0, got {self.orthogonality}")
         if self.gamma_start is not None and not self.gamma_start >= 0:
             raise ValueError(f"gamma_start must be >= 0 or None, got {self.gamma_start}")
         if not 0 < self.gamma_ramp_tau <= 1:

@@ -25,6 +25,7 @@ __all__ = [
     "uniformity_loss",
     "resolution_loss",
     "information_loss",
+    "lift_orthogonality_loss",
     "ModelLoss",
     "model_loss",
     "estimator_loss",
@@ -111,6 +112,19 @@ def resolution_loss(marginal_entropies: torch.Tensor, joint_entropy: torch.Tenso
 def information_loss(joint_entropy: torch.Tensor) -> torch.Tensor:
     """L_info = -Ĥ_r(y): InfoMax for a deterministic map with small noise (eq. 12, App. C)."""
     return -joint_entropy
+
+
+def lift_orthogonality_loss(K: torch.Tensor) -> torch.Tensor:
+    """‖K Kᵀ − I‖²_F / N for the lift K (N, N) of eq. 5 (or stacked, (..., N, N)): zero when
+    the rows crop(G^k ψ̂) are orthonormal, as for the exact shift with a delta filter.
+
+    Not in the paper (``LossConfig.orthogonality``): the failing N = 33 fits have blurred
+    lifts, whose pixel estimates spread over neighbouring pixels
+    (results/lab/lift_sharpness/).  Needs neither data nor the hidden basis.
+    """
+    N = K.shape[-1]
+    eye = torch.eye(N, dtype=K.dtype, device=K.device)
+    return (K @ K.transpose(-1, -2) - eye).square().sum((-2, -1)) / N
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from .config import LensConfig
 from .entropy import effective_rank
 from .estimators import MarginalMixture, MaskedConditional
 from .group_conv import GroupConvolution
-from .losses import ModelLoss, estimator_loss, model_loss
+from .losses import ModelLoss, estimator_loss, lift_orthogonality_loss, model_loss
 from .metrics import generator_cosine_similarity, generator_rmse
 from .optim import model_optimizer
 from .recentre import chain_offset, recentre_filter
@@ -120,6 +121,9 @@ class LensSystem(nn.Module):
         reach = gradient_reach(self.config, self.dim, float(tau)) if self.config.reach_tau else None
         y = self.model(x, noise_model, big=big, reach=reach)
         terms = model_loss(y, self.marginal, self.conditional, tau, self.loss_config, fused=fused)
+        if self.loss_config.orthogonality:
+            K = self.model.matrix(None, big=big, reach=reach)  # the clean lift: the filter, not its noise
+            terms = replace(terms, total=terms.total + self.loss_config.orthogonality * lift_orthogonality_loss(K))
         with torch.no_grad():
             y_est = self.model(x, noise_est, big=None if big is None else big.detach())
         est = estimator_loss(y_est, self.marginal, self.conditional, self.loss_config.estimator_l2, fused=fused)

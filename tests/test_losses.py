@@ -8,7 +8,8 @@ import torch
 from symlens.config import LOSS_VARIANTS
 from symlens.estimators import MarginalMixture, MaskedConditional
 from symlens.losses import (alignment_loss, conditional_uniformity, estimator_loss, information_loss,
-                            marginal_uniformity, model_loss, resolution_loss, uniformity_loss)
+                            lift_orthogonality_loss, marginal_uniformity, model_loss, resolution_loss,
+                            uniformity_loss)
 
 import _reference as ref
 
@@ -192,6 +193,30 @@ def test_resolution_ramp_rejects_bad_settings(bad):
     from symlens.config import LossConfig
     with pytest.raises(ValueError, match="gamma_"):
         LossConfig(**bad)
+
+
+def test_lift_orthogonality_loss_on_constructed_lifts():
+    # a permutation (the exact shift with a delta filter) is orthogonal: zero
+    P = torch.eye(5)[[2, 0, 4, 1, 3]]
+    assert float(lift_orthogonality_loss(P)) == pytest.approx(0.0, abs=1e-12)
+    # rows e0, e0, e2: K Kᵀ - I has ones at (0, 1) and (1, 0) and zeros elsewhere: 2 / 3
+    K = torch.eye(3)[[0, 0, 2]]
+    assert float(lift_orthogonality_loss(K)) == pytest.approx(2.0 / 3.0)
+    # rows (1, 1, 0)/√2, (0, 1, 1)/√2, e2: overlaps ½, 0, 1/√2 above the diagonal, each twice:
+    # 2 (¼ + 0 + ½) / 3 = ½
+    r = 2.0 ** -0.5
+    K = torch.tensor([[r, r, 0.0], [0.0, r, r], [0.0, 0.0, 1.0]], dtype=torch.float64)
+    assert float(lift_orthogonality_loss(K)) == pytest.approx(0.5)
+    # stacked lifts give one value each
+    out = lift_orthogonality_loss(torch.stack([P, 2 * P]))
+    assert out.shape == (2,) and float(out[1]) == pytest.approx(3.0 * 3.0 * 5 / 5)
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf")])
+def test_orthogonality_weight_rejects_bad_values(bad):
+    from symlens.config import LossConfig
+    with pytest.raises(ValueError, match="orthogonality"):
+        LossConfig(orthogonality=bad)
 
 
 def test_model_loss_moves_y_but_not_the_estimators():

@@ -47,6 +47,26 @@ def test_parameter_count_of_the_paper_model():
     assert sum(counts) == 273_570
 
 
+@pytest.mark.parametrize("reference", [False, True])
+def test_orthogonality_weight_adds_its_term_on_the_clean_lift(reference):
+    # the total with LossConfig.orthogonality = w is the faithful total plus w ‖K Kᵀ − I‖²_F / N
+    # of the noise-free lift, computed here from the trained matrices by NumPy
+    w = 0.3
+    x = _X()[: N * 4]
+    noise = 0.05 * torch.randn(N, generator=torch.Generator().manual_seed(1))
+    totals = []
+    for weight in (0.0, w):
+        tr = Trainer(_cfg(orthogonality=weight), N, seed=0, reference=reference)
+        with torch.no_grad():
+            tr.system.model.filter.psi.copy_(torch.linspace(-1.0, 1.0, N) ** 2)
+            terms, _ = tr.system(x, noise, noise, torch.tensor(0.3))
+        totals.append(float(terms[0]))
+    K = tr.model.matrix(None).detach().double().numpy()
+    expected = np.square(K @ K.T - np.eye(N)).sum() / N
+    assert expected > 0.1
+    assert totals[1] == pytest.approx(totals[0] + w * expected, rel=1e-5, abs=1e-5)
+
+
 def test_optimisers_own_disjoint_subsystems():
     tr = Trainer(_cfg(), N, seed=0)
     model_ids = {id(p) for p in tr.model.parameters()}
