@@ -1357,6 +1357,52 @@ finding("C44", "The Legendre chains are limited by the size of the training set:
         "confirmed if 320 batches gains at least 0.08 and 20 batches loses at least 0.08; refuted if 320 batches "
         "gains less than 0.08; partly otherwise (prediction written before the runs)")
 
+def _kz_legendre(path, base_path):
+    rows, key = _jsonl(path), (lambda r: (r["dataset"], r["seed"]))
+    base = {key(r): r for r in _jsonl(base_path) if r["setting"] == "ser08"}
+    parts, gains = [], {}
+    for st, fits in _by_setting(rows).items():
+        for seeds, label in (((0, 1, 2, 3), "seeds 0-3"), ((4, 5, 6, 7), "seeds 4-7")):
+            mine = [r for r in fits if r["seed"] in seeds and key(r) in base]
+            if not mine:
+                continue
+            a, b = _mean(base[key(r)]["cos"] for r in mine), _mean(r["cos"] for r in mine)
+            da, db = _mean(base[key(r)]["census_defects"] for r in mine), _mean(r["census_defects"] for r in mine)
+            gains[st, label] = (b - a, db < da)
+            parts.append(f"{st}, {label} ({len(mine)} fits): mean cos {a:.3f} → {b:.3f}, defects {da:.2f} → {db:.2f}")
+    measured = (f"N = {rows[0]['dim']}, legendre-translation and legendre-dst, ser08 set-up, 3 000 steps, the faithful clock "
+                "→ τ three times slower across the band, same (dataset, seed) pairs: " + "; ".join(parts))
+    first = [st for (st, lab), (g, fewer) in gains.items() if lab == "seeds 0-3" and g >= 0.08 and fewer]
+    held = [st for st in first if gains.get((st, "seeds 4-7"), (0.0, False))[0] >= 0.05]
+    verdict = "confirmed" if held else "partly" if first else "refuted"
+    return measured, verdict, _commits(rows)
+
+
+finding("C45", "On Legendre data the chain's blur forms in the ordering phase: lingering three times as long in "
+        "τ ∈ [0, 0.2] (`tau_dwell` 3, `tau_dwell_band` (0, 0.2)) raises the mean cos at N = 21; lingering in [0.2, 0.6] "
+        "does not.",
+        ["lab/kibble_zurek_legendre/runs.jsonl", "lab/resolution_weight/runs.jsonl"], _kz_legendre,
+        "confirmed if a band raises the mean cos by at least 0.08 with fewer defects on seeds 0-3 and by at least 0.05 "
+        "on seeds 4-7; partly if on seeds 0-3 only; refuted otherwise (predictions written before each set of runs)")
+
+
+def _kz_n33(new_root, base_root):
+    pairs, commits = _paired_runs(new_root, base_root)
+    gain = _mean(b - a for *_, a, b in pairs)
+    measured = (f"N = 33, the `cpu` defaults with τ three times slower across [0, 0.2] against the defaults on "
+                f"{len(pairs)} Legendre training sets: {_mean(a for *_, a, _ in pairs):.3f} → "
+                f"{_mean(b for *_, b in pairs):.3f} (paired {gain:+.3f}); "
+                + ", ".join(f"{ds} {sd} {a:.3f} → {b:.3f}" for ds, sd, a, b in pairs)
+                + f"; {sum(b >= COS_TARGET for *_, b in pairs)} ≥ {COS_TARGET}")
+    verdict = "confirmed" if gain >= 0.08 else "refuted" if gain < 0.03 else "partly"
+    return measured, verdict, commits
+
+
+finding("C46", "The slower ordering phase that lifts the Legendre fits at N = 21 lifts them at N = 33 too.",
+        ["cpu/kz-legendre", "cpu/03_accuracy/runs-symlens"], _kz_n33,
+        "confirmed if the paired mean gain over the six Legendre training sets (seeds 0 and 1) is at least +0.08; "
+        "refuted if it is below +0.03; partly otherwise (prediction written before the runs)")
+
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
     f"- *evidence:* {f['evidence']}" for f in findings)))
@@ -1449,7 +1495,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 45)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 47)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
