@@ -24,7 +24,6 @@ true order against cos as trained).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
@@ -35,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from snap_offline import crop, fits  # noqa: E402
+from snap_offline import crop, fits, write_tables  # noqa: E402
 from symlens.analysis import hidden_basis  # noqa: E402
 from symlens.io import git_sha  # noqa: E402
 from symlens.metrics import generator_cosine_similarity  # noqa: E402
@@ -115,12 +114,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = [one(*item) for item in fits()]
-    with open(args.out / "table.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
     text = markdown(rows)
-    (args.out / "table.md").write_text(text)
+    write_tables(args.out, rows, text)
     figure(rows, args.out / "sharpness.png")
     (args.out / "provenance.json").write_text(json.dumps({"code": git_sha()}, indent=1))
     print(text)

@@ -130,6 +130,15 @@ def markdown(rows) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_tables(out: Path, rows: list[dict], text: str) -> None:
+    """One row per fit to ``out/table.csv`` (columns from the first row) and ``text`` to ``out/table.md``."""
+    with open(out / "table.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    (out / "table.md").write_text(text)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True, help="folder for table.csv, table.md, snap.png")
@@ -141,12 +150,8 @@ def main(argv=None) -> int:
         r = rows[-1]
         print(f"{r['source']:8s} {r['dataset']:21s} {r['seed']} {r['candidate']}: {r['cos']:.3f} -> "
               f"{r['cos_snap']:.3f} / {r['cos_snap_reordered']:.3f}  {r['chain']}", flush=True)
-    with open(args.out / "table.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
     text = markdown(rows)
-    (args.out / "table.md").write_text(text)
+    write_tables(args.out, rows, text)
     figure(rows, args.out / "snap.png")
     (args.out / "provenance.json").write_text(json.dumps({"code": git_sha(), "samples": SAMPLES}, indent=1))
     print(text.splitlines()[-1])
