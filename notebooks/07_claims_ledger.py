@@ -1261,18 +1261,25 @@ finding("C39", "Halving the resolution weight (γ = 0.75), which formed more leg
         "at most 0.10; refuted if the four gain less than +0.05; partly otherwise (prediction written before the runs)")
 
 
-def _against_ser08(path, base_path, change):
+def _against_ser08(path, base_path, change, seed_sets=None, dim=None):
     """Each setting of a study against the ser08 fits of ``resolution_weight`` on the (dataset,
-    seed) pairs both ran: mean cos and defects.  Returns (parts, {setting: (gain, fewer defects)})."""
-    rows, key = _jsonl(path), (lambda r: (r["dataset"], r["seed"]))
+    seed) pairs both ran: mean cos and defects.  ``seed_sets``: ((seeds, label), ...) compares each
+    seed set apart; ``dim``: only the study's fits of that N.  Returns (measured, {setting, or
+    (setting, label) with seed sets: (gain, fewer defects)}, commits)."""
+    rows = [r for r in _jsonl(path) if dim is None or r["dim"] == dim]
+    key = lambda r: (r["dataset"], r["seed"])
     base = {key(r): r for r in _jsonl(base_path) if r["setting"] == "ser08"}
     parts, gains = [], {}
     for st, fits in _by_setting(rows).items():
-        mine = [r for r in fits if key(r) in base]
-        a, b = _mean(base[key(r)]["cos"] for r in mine), _mean(r["cos"] for r in mine)
-        da, db = _mean(base[key(r)]["census_defects"] for r in mine), _mean(r["census_defects"] for r in mine)
-        gains[st] = (b - a, db < da)
-        parts.append(f"{st} on {len(mine)} fits: mean cos {a:.3f} → {b:.3f}, defects {da:.2f} → {db:.2f}")
+        for seeds, label in seed_sets or ((None, None),):
+            mine = [r for r in fits if (seeds is None or r["seed"] in seeds) and key(r) in base]
+            if not mine:
+                continue
+            a, b = _mean(base[key(r)]["cos"] for r in mine), _mean(r["cos"] for r in mine)
+            da, db = _mean(base[key(r)]["census_defects"] for r in mine), _mean(r["census_defects"] for r in mine)
+            gains[st if label is None else (st, label)] = (b - a, db < da)
+            fits_text = f"{st} on {len(mine)} fits" if label is None else f"{st}, {label} ({len(mine)} fits)"
+            parts.append(f"{fits_text}: mean cos {a:.3f} → {b:.3f}, defects {da:.2f} → {db:.2f}")
     measured = (f"N = {rows[0]['dim']}, legendre-translation and legendre-dst, ser08 set-up, {change}, same "
                 "(dataset, seed) pairs: " + "; ".join(parts))
     return measured, gains, _commits(rows)
@@ -1358,25 +1365,14 @@ finding("C44", "The Legendre chains are limited by the size of the training set:
         "gains less than 0.08; partly otherwise (prediction written before the runs)")
 
 def _kz_legendre(path, base_path):
-    # the baseline is N = 21; the study's N = 27 fits carry their own ser08 arm (book, convergence page)
-    rows, key = [r for r in _jsonl(path) if r["dim"] == 21], (lambda r: (r["dataset"], r["seed"]))
-    base = {key(r): r for r in _jsonl(base_path) if r["setting"] == "ser08"}
-    parts, gains = [], {}
-    for st, fits in _by_setting(rows).items():
-        for seeds, label in (((0, 1, 2, 3), "seeds 0-3"), ((4, 5, 6, 7), "seeds 4-7")):
-            mine = [r for r in fits if r["seed"] in seeds and key(r) in base]
-            if not mine:
-                continue
-            a, b = _mean(base[key(r)]["cos"] for r in mine), _mean(r["cos"] for r in mine)
-            da, db = _mean(base[key(r)]["census_defects"] for r in mine), _mean(r["census_defects"] for r in mine)
-            gains[st, label] = (b - a, db < da)
-            parts.append(f"{st}, {label} ({len(mine)} fits): mean cos {a:.3f} → {b:.3f}, defects {da:.2f} → {db:.2f}")
-    measured = (f"N = {rows[0]['dim']}, legendre-translation and legendre-dst, ser08 set-up, 3 000 steps, the faithful clock "
-                "→ τ three times slower across the band, same (dataset, seed) pairs: " + "; ".join(parts))
+    # the baseline is N = 21; the study's N = 27 and 33 fits carry their own ser08 arm (book, convergence page)
+    measured, gains, commits = _against_ser08(
+        path, base_path, "3 000 steps, the faithful clock → τ three times slower across the band",
+        seed_sets=(((0, 1, 2, 3), "seeds 0-3"), ((4, 5, 6, 7), "seeds 4-7")), dim=21)
     first = [st for (st, lab), (g, fewer) in gains.items() if lab == "seeds 0-3" and g >= 0.08 and fewer]
     held = [st for st in first if gains.get((st, "seeds 4-7"), (0.0, False))[0] >= 0.05]
     verdict = "confirmed" if held else "partly" if first else "refuted"
-    return measured, verdict, _commits(rows)
+    return measured, verdict, commits
 
 
 finding("C45", "On Legendre data the chain's blur forms in the ordering phase: lingering three times as long in "
