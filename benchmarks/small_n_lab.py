@@ -220,6 +220,7 @@ def fit_one(job: dict) -> dict:
         "held_out_total": held_out_total(lens, _held_out(job, 4 * cfg.batch_size)),
         "filter": np.round(lens.filter_, 5).tolist(),
         "seriations": lens.trainer_.seriations,  # seriate_tau: when, whether it changed the chain, scores
+        "end_snap": lens.trainer_.end_snap,  # snap_end: agreement, whether it changed G, cos before and after
         "steps": lens.n_steps_,
         "seconds": wall,
         "config": {k: v for k, v in cfg.to_dict().items() if k not in ("log_every", "checkpoint_every")},

@@ -32,7 +32,7 @@ from .optim import model_optimizer
 from .generator import skew
 from .recentre import recentre_filter
 from .train import (Trainer, kick_generator, model_param_groups, recentre_due, resolve_device, scheduled,
-                    seriation_due, seriation_samples, step_clock, update)
+                    seriation_due, seriation_samples, snap_due, step_clock, update)
 
 __all__ = ["BatchedTrainer"]
 
@@ -119,7 +119,18 @@ class BatchedTrainer:
                                 self.opt_model)
         if seriation_due(cfg, step):
             self._seriate(step)
+        if snap_due(cfg, self.step):
+            self._snap_end()
         return terms, est
+
+    @torch.no_grad()
+    def _snap_end(self) -> None:
+        """Each run's snap of its finished chain, exactly as its Trainer alone would make it
+        (:meth:`~symlens.train.Trainer.snap_end`), then the run's generator slice updated."""
+        self.sync()
+        for i, t in enumerate(self.trainers):
+            t.snap_end()
+            self.params["model.generator.A"][i].copy_(t.model.generator.A)
 
     @torch.no_grad()
     def _seriate(self, step: int) -> None:
@@ -176,6 +187,8 @@ class BatchedTrainer:
         truths = [None] * M if true_generators is None else list(true_generators)
         if len(truths) != M:
             raise ValueError(f"got {len(truths)} true generators for {M} runs")
+        for t, G in zip(self.trainers, truths):
+            t._true_generator = G  # recorded by the end snap only (snap_end)
         total = cfg.fit_steps
         if self.step == 0 and cfg.snapshot_every:
             for t in self.trainers:

@@ -127,6 +127,8 @@ def _score_and_save(lens, data, cfg, profile, seed, out, wall, **extra) -> dict:
     metrics = score(lens, held_out_dataset(data, n_eval, seed))
     if lens.trainer_.seriations:  # when and how each seriation changed the chain (seriate_tau)
         extra["seriations"] = [{k: v for k, v in rec.items() if k != "order"} for rec in lens.trainer_.seriations]
+    if lens.trainer_.end_snap is not None:  # whether the finished chain was snapped (snap_end)
+        extra["end_snap"] = lens.trainer_.end_snap
     prov = provenance(profile, seed, lens.device, wall_time_s=wall, dataset=data.name,
                       train_time_s=lens.trainer_.elapsed, variant=cfg.loss.variant, **extra)
     if out is not None:

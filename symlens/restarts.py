@@ -131,6 +131,8 @@ def fit_best_of(
             rec.update(early_loss=early[s], finished=done)
         if true_generator is not None:
             rec["cosine_similarity"] = generator_cosine_similarity(lens.generator_, true_generator)
+        if lens.trainer_.end_snap is not None:  # snap_end: agreement, whether G changed, cos before
+            rec["end_snap"] = lens.trainer_.end_snap
         records.append(rec)
         if done and (best is None or loss < best[0]):
             best = (loss, lens)

@@ -49,6 +49,7 @@ __all__ = [
     "chain_generator",
     "seriate",
     "snap",
+    "snap_model",
 ]
 
 
@@ -255,6 +256,29 @@ def snap(G_big, psi, padding: int, X=None) -> dict:
     out = {"order": list(range(U.shape[0]))} if X is None else _best_order(U, X)
     out["G"], out["A"] = chain_generator(U[out["order"]], padding)
     return out
+
+
+@torch.no_grad()
+def snap_model(model, min_agreement: float) -> dict:
+    """Snap a finished :class:`~symlens.group_conv.GroupConvolution` in place
+    (``LensConfig.snap_end``): G becomes :func:`snap`'s exact chain through its own pixel
+    estimates, in the current order, when the window blocks of the two agree to at least
+    ``min_agreement`` in cosine; otherwise nothing changes.  The filter is kept.
+
+    Returns ``{"agreement": cosine of the trained and snapped window blocks, "changed": bool}``.
+    """
+    if not 0.0 < min_agreement <= 1.0:
+        raise ValueError(f"min_agreement must be a cosine in (0, 1], got {min_agreement!r}")
+    gen = model.generator
+    G_big = gen.big().detach().cpu().numpy()
+    out = snap(G_big, model.filter.psi.detach().cpu().numpy(), gen.padding)
+    P, N = gen.padding, G_big.shape[0] - 2 * gen.padding
+    a, b = (m[P:P + N, P:P + N] for m in (G_big, out["G"]))
+    agreement = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
+    changed = agreement >= min_agreement
+    if changed:
+        gen.A.copy_(torch.as_tensor(out["A"], dtype=gen.A.dtype, device=gen.A.device))
+    return {"agreement": agreement, "changed": bool(changed)}
 
 
 @torch.no_grad()

@@ -31,7 +31,7 @@ from .losses import ModelLoss, estimator_loss, lift_orthogonality_loss, model_lo
 from .metrics import generator_cosine_similarity, generator_rmse
 from .optim import model_optimizer
 from .recentre import chain_offset, recentre_filter
-from .seriation import seriate_model
+from .seriation import seriate_model, snap_model
 from .whitening import Whitening
 from .schedules import filter_noise_std, gradient_reach, learning_rate, training_time
 
@@ -174,6 +174,8 @@ class Trainer:
         self.snapshots: dict[str, list] = {"step": [], "generator": [], "group_convolution": []}
         self.seriations: list[dict] = []  # one record per seriation (seriate_tau)
         self._seriation_data: torch.Tensor | None = None
+        self.end_snap: dict | None = None  # the record of the snap after the last step (snap_end)
+        self._true_generator = None  # only to record cos before and after that snap
         # fitted on the first training set (config.whiten), then fixed: saved in checkpoints
         self.whitening: Whitening | None = None
         self.elapsed = 0.0
@@ -226,7 +228,21 @@ class Trainer:
                                 self.model.generator.padding, self.opt_model)
         if seriation_due(self.config, step):
             self.seriate(step)
+        if snap_due(self.config, self.step):
+            self.snap_end()
         return terms, est
+
+    def snap_end(self) -> dict:
+        """The snap of the finished chain (``snap_end``; :func:`~symlens.seriation.snap_model`),
+        recorded in :attr:`end_snap`, with the cosine similarity to the true generator before
+        and after it when ``fit`` was given one (a record only: the snap never reads it)."""
+        before = self.current_generator()
+        rec = {"step": self.step, **snap_model(self.model, self.config.snap_end)}
+        if self._true_generator is not None:
+            rec["cosine_before"] = generator_cosine_similarity(before, self._true_generator)
+            rec["cosine_after"] = generator_cosine_similarity(self.current_generator(), self._true_generator)
+        self.end_snap = rec
+        return rec
 
     def seriate(self, step: int, optimizer=None) -> dict:
         """One seriation of the chain (``seriate_tau``; :func:`~symlens.seriation.seriate_model`
@@ -348,6 +364,7 @@ class Trainer:
         self.conditional.check_batch(cfg.batch_size)
         if cfg.seriate_tau:
             self._seriation_data = X[:seriation_samples(cfg)]
+        self._true_generator = true_generator
         if self.step == 0 and cfg.snapshot_every:
             self._snapshot()
         bar = tqdm(total=total, initial=self.step, disable=not progress, desc="symlens", dynamic_ncols=True)
@@ -395,6 +412,7 @@ class Trainer:
             "history": self.history,
             "snapshots": self.snapshots,
             "seriations": self.seriations,
+            "end_snap": self.end_snap,
             "whitening": None if self.whitening is None else self.whitening.to_dict(),
         }
 
@@ -422,6 +440,7 @@ class Trainer:
         self.step, self.elapsed = state["step"], state["elapsed"]
         self.history, self.snapshots = state["history"], state["snapshots"]
         self.seriations = state.get("seriations", [])  # absent before seriate_tau
+        self.end_snap = state.get("end_snap")  # absent before snap_end
         w = state.get("whitening")  # absent before whiten
         self.whitening = None if w is None else Whitening.from_dict(w)
 
@@ -509,6 +528,11 @@ def seriation_due(cfg: LensConfig, step: int) -> bool:
     before = training_time(cfg, step - 1) if step > 0 else 0.0
     now = training_time(cfg, step)
     return any(before < t <= now for t in cfg.seriate_tau)
+
+
+def snap_due(cfg: LensConfig, step: int) -> bool:
+    """Whether the chain is snapped after ``step`` steps: the fit's last (``snap_end``)."""
+    return cfg.snap_end is not None and step == cfg.fit_steps
 
 
 def recentre_due(cfg: LensConfig, step: int) -> bool:

@@ -17,8 +17,8 @@ from symlens.config import get_profile
 from symlens.data import make_dataset, true_generator
 from symlens.metrics import generator_cosine_similarity
 from symlens.seriation import (best_path, chain_generator, cycle_log, lift_rows, neighbour_information,
-                               path_score, pixel_estimates, seriate, snap)
-from symlens.train import Trainer, seriation_due
+                               path_score, pixel_estimates, seriate, snap, snap_model)
+from symlens.train import Trainer, seriation_due, snap_due
 
 N, P = 15, 15
 M = N + 2 * P
@@ -298,3 +298,81 @@ def test_stacked_fits_seriate_each_run_as_it_would_alone():
         assert [[r[k] for k in keys] for r in b.seriations] == [[r[k] for k in keys] for r in a.seriations]
         for (k, pa), (_, pb) in zip(a.system.named_parameters(), b.system.named_parameters()):
             np.testing.assert_allclose(pb.detach().numpy(), pa.detach().numpy(), atol=1e-4, err_msg=k)
+
+
+def _cycled_inside_the_window(Q):
+    """A_big whose chain visits the hidden pixels in order and closes from the last back to the
+    first inside the window (padding fixed): the exit link the loss never sees, set wrong."""
+    A = np.zeros((M, M))
+    A[P:P + N, P:P + N] = Q @ cycle_log(N) @ Q.T  # u_k -> u_{k+1}, u_{N-1} -> u_0, u_k = Q[:, k]
+    return A
+
+
+def test_snap_model_sends_the_exit_into_the_padding_when_the_chains_agree():
+    Q = _basis()
+    truth = true_generator(Q)
+    for gate, changed in ((0.95, True), (0.99, False)):
+        tr, _ = _walled_trainer(())
+        with torch.no_grad():
+            tr.model.generator.A.copy_(torch.from_numpy(_cycled_inside_the_window(Q)))
+            tr.model.filter.psi.copy_(torch.from_numpy(Q[:, (N - 1) // 2]).float())
+        before = tr.current_generator()
+        # the cycle scores sqrt((N - 1)/N) against the open chain (one link of N is wrong)
+        assert generator_cosine_similarity(before, truth) == pytest.approx(np.sqrt((N - 1) / N), abs=1e-6)
+        rec = snap_model(tr.model, gate)
+        assert rec["agreement"] == pytest.approx(np.sqrt((N - 1) / N), abs=1e-5)  # 0.966 at N = 15
+        assert rec["changed"] is changed
+        after = tr.current_generator()
+        if changed:
+            assert generator_cosine_similarity(after, truth) > 0.999
+        else:
+            np.testing.assert_array_equal(after, before)
+    with pytest.raises(ValueError, match="min_agreement"):
+        snap_model(tr.model, 0.0)
+
+
+def test_a_fit_snaps_its_chain_after_its_last_step_only():
+    Q = _basis()
+    truth = true_generator(Q)
+    X = torch.from_numpy(_bumps(Q)).float()
+    fits = {}
+    for gate in (None, 0.95):
+        tr, _ = _walled_trainer(())
+        tr = Trainer(replace(tr.config, snap_end=gate), N, seed=0)
+        assert [s for s in range(10) if snap_due(tr.config, s)] == ([] if gate is None else [4])
+        with torch.no_grad():
+            tr.model.generator.A.copy_(torch.from_numpy(_cycled_inside_the_window(Q)))
+            tr.model.filter.psi.copy_(torch.from_numpy(Q[:, (N - 1) // 2]).float())
+        tr.fit(X, true_generator=truth, progress=False, stop_at=3)
+        assert tr.end_snap is None  # not yet at the end
+        fits[gate] = tr.fit(X, true_generator=truth, progress=False)
+    assert fits[None].end_snap is None
+    rec = fits[0.95].end_snap
+    assert rec["step"] == 4 and rec["changed"]
+    assert rec["cosine_before"] == pytest.approx(np.sqrt((N - 1) / N), abs=1e-3)
+    assert rec["cosine_after"] > 0.999
+    assert generator_cosine_similarity(fits[0.95].current_generator(), truth) == pytest.approx(rec["cosine_after"])
+    assert fits[0.95].state_dict()["end_snap"] == rec
+    for bad in (0.0, -0.5, 1.5):
+        with pytest.raises(ValueError, match="snap_end"):
+            get_profile("smoke", snap_end=bad)
+
+
+def test_stacked_fits_snap_each_run_as_it_would_alone():
+    Q = _basis()
+    truth = true_generator(Q)
+    cfg = replace(_walled_trainer(())[0].config, snap_end=0.95)
+    _, A_true = chain_generator(Q.T, P)
+    bt = BatchedTrainer(cfg, N, seeds=[0, 0])
+    with torch.no_grad():
+        for i, A in enumerate((_cycled_inside_the_window(Q), A_true)):
+            bt.params["model.generator.A"][i].copy_(torch.from_numpy(A))
+            bt.params["model.filter.psi"][i].copy_(torch.from_numpy(Q[:, (N - 1) // 2]).float())
+    X = torch.from_numpy(_bumps(Q)).float()
+    bt.fit([X, X], true_generators=[truth, truth], progress=False)
+    cycled, exact = (t.end_snap for t in bt.trainers)
+    assert cycled["changed"] and cycled["cosine_after"] > 0.999 > cycled["cosine_before"]
+    assert exact["agreement"] > 0.999 and exact["cosine_after"] > 0.999
+    A = bt.params["model.generator.A"].detach().double()  # the stacked parameters carry the snap
+    for big in torch.linalg.matrix_exp(0.5 * (A - A.mT)):
+        assert generator_cosine_similarity(big[P:P + N, P:P + N].numpy(), truth) > 0.999
