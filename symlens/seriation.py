@@ -49,6 +49,7 @@ __all__ = [
     "chain_generator",
     "seriate",
     "snap",
+    "snap_end",
     "snap_model",
 ]
 
@@ -258,27 +259,36 @@ def snap(G_big, psi, padding: int, X=None) -> dict:
     return out
 
 
-@torch.no_grad()
-def snap_model(model, min_agreement: float) -> dict:
-    """Snap a finished :class:`~symlens.group_conv.GroupConvolution` in place
-    (``LensConfig.snap_end``): G becomes :func:`snap`'s exact chain through its own pixel
-    estimates, in the current order, when the window blocks of the two agree to at least
-    ``min_agreement`` in cosine; otherwise nothing changes.  The filter is kept.
+def snap_end(G_big, psi, padding: int, min_agreement: float) -> dict:
+    """The end-of-fit snap (``LensConfig.snap_end``): :func:`snap` in the current order, kept
+    when the trained and snapped window blocks agree to at least ``min_agreement`` in cosine.
 
-    Returns ``{"agreement": cosine of the trained and snapped window blocks, "changed": bool}``.
+    G_big: (M, M) padded generator; psi: (N,) filter.  Returns ``{"agreement": float,
+    "changed": bool, "G": (M, M), "A": (M, M)}``: the snapped chain when changed, else G_big
+    and its logarithm left out (``"A"`` is None).
     """
     if not 0.0 < min_agreement <= 1.0:
         raise ValueError(f"min_agreement must be a cosine in (0, 1], got {min_agreement!r}")
-    gen = model.generator
-    G_big = gen.big().detach().cpu().numpy()
-    out = snap(G_big, model.filter.psi.detach().cpu().numpy(), gen.padding)
-    P, N = gen.padding, G_big.shape[0] - 2 * gen.padding
-    a, b = (m[P:P + N, P:P + N] for m in (G_big, out["G"]))
+    G_big = np.asarray(G_big, np.float64)
+    out = snap(G_big, psi, padding)
+    N = G_big.shape[0] - 2 * padding
+    a, b = (m[padding:padding + N, padding:padding + N] for m in (G_big, out["G"]))
     agreement = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
-    changed = agreement >= min_agreement
-    if changed:
+    if agreement >= min_agreement:
+        return {"agreement": agreement, "changed": True, "G": out["G"], "A": out["A"]}
+    return {"agreement": agreement, "changed": False, "G": G_big, "A": None}
+
+
+@torch.no_grad()
+def snap_model(model, min_agreement: float) -> dict:
+    """Snap a finished :class:`~symlens.group_conv.GroupConvolution` in place with
+    :func:`snap_end`; the filter is kept.  Returns ``{"agreement", "changed"}``."""
+    gen = model.generator
+    out = snap_end(gen.big().detach().cpu().numpy(), model.filter.psi.detach().cpu().numpy(),
+                   gen.padding, min_agreement)
+    if out["changed"]:
         gen.A.copy_(torch.as_tensor(out["A"], dtype=gen.A.dtype, device=gen.A.device))
-    return {"agreement": agreement, "changed": bool(changed)}
+    return {"agreement": out["agreement"], "changed": out["changed"]}
 
 
 @torch.no_grad()
