@@ -54,6 +54,21 @@ def git_sha() -> str:
         return "unknown"
 
 
+def processor_model(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The processor's model name (``model name`` of /proc/cpuinfo where there is one, else
+    ``platform.processor()``, else "unknown").  Runs on different processors may round
+    differently (BLAS kernels), and a chaotic fit then follows another path."""
+    try:
+        with open(cpuinfo) as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def provenance(profile: str, seed: int, device, wall_time_s: float | None = None, **extra) -> dict:
     """Where a result came from: profile, seed, device, hardware, versions, git commit, date."""
     import torch
@@ -70,6 +85,7 @@ def provenance(profile: str, seed: int, device, wall_time_s: float | None = None
             "seed": seed,
             "device": dev,
             "hardware": hardware,
+            "processor": processor_model(),
             "torch": torch.__version__,
             "numpy": np.__version__,
             "python": platform.python_version(),

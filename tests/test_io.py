@@ -1,6 +1,7 @@
 """symlens.io: run directories round-trip with plain JSON and provenance."""
 
 import json
+import platform
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from symlens.config import get_profile
 import subprocess
 
 import symlens.io as sio
-from symlens.io import load_run, provenance, repo_root, save_run, to_plain
+from symlens.io import load_run, processor_model, provenance, repo_root, save_run, to_plain
 
 
 def test_to_plain_converts_numpy_and_torch():
@@ -53,12 +54,21 @@ def test_save_without_arrays_and_missing_run(tmp_path):
 
 def test_provenance_fields():
     p = provenance("cpu", 7, torch.device("cpu"), wall_time_s=2.0, dataset="gaussian-dst")
-    for key in ("profile", "seed", "device", "hardware", "torch", "numpy", "python", "git", "date", "wall_time_s"):
+    for key in ("profile", "seed", "device", "hardware", "processor", "torch", "numpy", "python", "git", "date",
+                "wall_time_s"):
         assert key in p, key
     assert (p["profile"], p["seed"], p["device"], p["dataset"], p["wall_time_s"]) == ("cpu", 7, "cpu", "gaussian-dst", 2.0)
     assert p["torch"] == torch.__version__ and p["numpy"] == np.__version__
     assert isinstance(p["git"], str) and p["git"]
     json.dumps(p)
+
+
+def test_processor_model_reads_the_model_name_of_cpuinfo(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9654 96-Core Processor\n"
+                    "processor\t: 1\nmodel name\t: AMD EPYC 9654 96-Core Processor\n")
+    assert processor_model(str(info)) == "AMD EPYC 9654 96-Core Processor"
+    assert processor_model(str(tmp_path / "missing")) == (platform.processor() or "unknown")
 
 
 def test_repo_root_holds_pyproject():
