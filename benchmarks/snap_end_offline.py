@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from snap_offline import write_tables  # noqa: E402
+from symlens.generator import crop  # noqa: E402
 from symlens.io import git_sha  # noqa: E402
 from symlens.metrics import generator_cosine_similarity  # noqa: E402
 from symlens.seriation import snap_end  # noqa: E402
@@ -43,10 +44,9 @@ def one(path: Path) -> dict:
     N = truth.shape[0]
     P = (z["generator_full"].shape[0] - N) // 2
     out = snap_end(z["generator_full"], z["filter"], P, min_agreement=1e-9)  # no gate: every snap
-    window = lambda G: G[P:P + N, P:P + N]  # noqa: E731
     return {"fit": str(path.parent.relative_to(REPO)), "dim": N, "agreement": out["agreement"],
-            "cos_before": generator_cosine_similarity(window(z["generator_full"]), truth),
-            "cos_snapped": generator_cosine_similarity(window(out["G"]), truth)}
+            "cos_before": generator_cosine_similarity(crop(z["generator_full"], P), truth),
+            "cos_snapped": generator_cosine_similarity(crop(out["G"], P), truth)}
 
 
 def markdown(groups: dict, gates) -> str:

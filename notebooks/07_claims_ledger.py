@@ -1463,10 +1463,10 @@ FAILED_GAUSSIAN = {("gaussian-permuted", "seed0"), ("gaussian-permuted", "seed2"
 def _seriation_twice_bar(root, base_root):
     """Each run with two seriations against the same code with one: the run itself where the
     second seriation changed nothing (a seriation left out draws nothing), else the baseline run."""
-    pairs, gits = [], set()
+    pairs, provs = [], []
     for d in sorted(root.glob("*/seed*")):
         prov = json.loads((d / "metrics.json").read_text())["provenance"]
-        gits.add(prov["git"])
+        provs.append(prov)
         second = prov["seriations"][-1]["changed"]
         base = base_root / d.parent.name / d.name
         once = _final_cos(base) if second else _final_cos(d)
@@ -1483,7 +1483,7 @@ def _seriation_twice_bar(root, base_root):
                 f"two it passed: {show(kept)}; {len(lifted)} lifted to {COS_TARGET} by the second seriation")
     held = all(abs(b - a) <= 0.01 for _, _, a, b, _ in kept)
     verdict = ("confirmed" if gain >= 0.1 and lifted and held else "partly" if gain >= 0.05 else "refuted")
-    return measured, verdict, f" (git {', '.join(sorted(gits))})"
+    return measured, verdict, _commits(provs)
 
 
 finding("C49", "A second seriation at τ = 0.9, under the same 10 % bar, mends the N = 33 Gaussian fits that the first "

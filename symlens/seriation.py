@@ -36,7 +36,9 @@ import math
 import numpy as np
 import torch
 
+from .generator import crop
 from .group_conv import group_convolution_matrix
+from .metrics import cosine_similarity
 from .recentre import recentre_filter
 
 __all__ = [
@@ -271,9 +273,7 @@ def snap_end(G_big, psi, padding: int, min_agreement: float) -> dict:
         raise ValueError(f"min_agreement must be a cosine in (0, 1], got {min_agreement!r}")
     G_big = np.asarray(G_big, np.float64)
     out = snap(G_big, psi, padding)
-    N = G_big.shape[0] - 2 * padding
-    a, b = (m[padding:padding + N, padding:padding + N] for m in (G_big, out["G"]))
-    agreement = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
+    agreement = cosine_similarity(crop(G_big, padding), crop(out["G"], padding))
     if agreement >= min_agreement:
         return {"agreement": agreement, "changed": True, "G": out["G"], "A": out["A"]}
     return {"agreement": agreement, "changed": False, "G": G_big, "A": None}
