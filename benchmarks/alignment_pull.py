@@ -105,6 +105,8 @@ def main(argv=None) -> int:
         U0 = Q.T.copy()
         Xs = standardized(train.X, cfg.centring)
         Xh = torch.as_tensor(standardized(held.X, cfg.centring))
+        if all((dataset, t, seed) in done for t in args.ts for seed in args.estimator_seeds):
+            continue
         t0 = time.perf_counter()
         S = ascent(U0, Xs, args.ascent_steps, args.ascent_lr, seed=0)
         ascent_s = time.perf_counter() - t0
@@ -151,23 +153,24 @@ def _means(rows, dataset):
 def write(rows, out: Path, loss) -> None:
     """``table.md`` (means over estimator seeds, weighted changes from t = 0) and ``pull.png``."""
     datasets = sorted({r["dataset"] for r in rows})
-    lines = ["| dataset | t | sharpness | cos | neighbour ρ | total | Δ total | spread of total | "
-             "Δ α·align | Δ β·(reg1+reg2) | Δ γ·marginal H |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| dataset | t | sharpness | cos | ρ | Δ total | spread | Δ α·align | Δ β·unif | Δ γ·H |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for d in datasets:
         m = _means(rows, d)
         base = m[0]
         for r in m:
             lines.append(
-                f"| {d} | {r['t']:.2f} | {r['sharpness']:.2f} | {r['cos']:.3f} | {r['rho']:.3f} | {r['total']:+.3f} | "
+                f"| {d} | {r['t']:.2f} | {r['sharpness']:.2f} | {r['cos']:.3f} | {r['rho']:.3f} | "
                 f"{r['total'] - base['total']:+.3f} | {r['spread']:.3f} | "
                 f"{loss.alpha * (r['alignment'] - base['alignment']):+.3f} | "
                 f"{loss.beta * loss.uniformity_scale * (r['unif'] - base['unif']):+.3f} | "
                 f"{loss.gamma * (r['marginal_entropy'] - base['marginal_entropy']):+.3f} |")
     sha = sorted({r["git"] for r in rows})
-    lines += ["", f"N = {rows[0]['N']}; held-out model loss at τ = 1 with estimators refitted "
-              f"({rows[0]['estimator_steps']} steps), mean over estimator seeds; *spread*: the seeds' range. "
-              f"Weighted changes from the pixels (t = 0) with α = {loss.alpha}, β = {loss.beta} × {loss.uniformity_scale}, γ = {loss.gamma}; "
+    lines += ["", f"N = {rows[0]['N']}; ρ: mean neighbour correlation on held-out data; Δ: change of the held-out "
+              f"model loss at τ = 1 from the pixels (t = 0), estimators refitted ({rows[0]['estimator_steps']} steps), "
+              f"mean over estimator seeds; *spread*: the estimator seeds' range of the total; unif: reg1 + reg2; "
+              f"H: the mean marginal entropy. "
+              f"Weights α = {loss.alpha}, β = {loss.beta} × {loss.uniformity_scale}, γ = {loss.gamma}; "
               f"the information and joint-entropy terms are constant along the path. "
               f"Rows by `benchmarks/alignment_pull.py` at {', '.join(sha)}."]
     (out / "table.md").write_text("\n".join(lines) + "\n")
