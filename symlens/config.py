@@ -57,6 +57,12 @@ class LossConfig:
     # gamma constant (faithful)
     gamma_start: float | None = None
     gamma_ramp_tau: float = 0.6
+    # not in the paper: an alignment weight that stays alpha up to tau = alpha_fade_tau and then
+    # falls linearly to alpha_end at tau = 1 (near the truth the alignment alone pulls Legendre
+    # pixels toward blurred estimates: results/lab/alignment_pull/); None keeps alpha constant
+    # (faithful)
+    alpha_end: float | None = None
+    alpha_fade_tau: float = 0.3
     # not in the paper: the weight of ‖K Kᵀ − I‖²_F / N on the clean lift K
     # (symlens.losses.lift_orthogonality_loss), added to the total; 0: faithful
     orthogonality: float = 0.0
@@ -68,6 +74,20 @@ class LossConfig:
             raise ValueError(f"gamma_start must be >= 0 or None, got {self.gamma_start}")
         if not 0 < self.gamma_ramp_tau <= 1:
             raise ValueError(f"gamma_ramp_tau must lie in (0, 1], got {self.gamma_ramp_tau}")
+        if self.alpha_end is not None and not (math.isfinite(self.alpha_end) and self.alpha_end >= 0):
+            raise ValueError(f"alpha_end must be finite and >= 0, or None; got {self.alpha_end}")
+        if not 0 <= self.alpha_fade_tau < 1:
+            raise ValueError(f"alpha_fade_tau must lie in [0, 1), got {self.alpha_fade_tau}")
+
+    def alignment_weight(self, tau: float) -> float:
+        """The coefficient on eq. 9's term at training time τ: ``alpha``, or with ``alpha_end``
+        set, ``alpha`` up to ``alpha_fade_tau`` and then linear to ``alpha_end`` at τ = 1."""
+        if self.alpha_end is None:
+            return self.alpha
+        u = (tau - self.alpha_fade_tau) / (1.0 - self.alpha_fade_tau)
+        # a tensor τ (also under vmap in symlens.batched) stays a tensor
+        u = u.clamp(0.0, 1.0) if hasattr(u, "clamp") else min(1.0, max(0.0, u))
+        return self.alpha + (self.alpha_end - self.alpha) * u
 
     def resolution_weight(self, tau: float) -> float:
         """The coefficient on eq. 11's term at training time τ: ``gamma``, or with

@@ -172,7 +172,7 @@ def model_loss(
     joint = low_rank_entropy(y, tau, cfg.gain).to(y.dtype)
     res = resolution_loss(marg, joint)
     info = information_loss(joint)
-    total = cfg.alpha * align + cfg.beta * unif + cfg.resolution_weight(tau) * res + cfg.delta * info
+    total = cfg.alignment_weight(tau) * align + cfg.beta * unif + cfg.resolution_weight(tau) * res + cfg.delta * info
     return ModelLoss(total, align, unif, reg1, reg2, res, info, marg.mean(), joint)
 
 

@@ -195,6 +195,31 @@ def test_resolution_ramp_rejects_bad_settings(bad):
         LossConfig(**bad)
 
 
+@pytest.mark.parametrize("tau, weight", [(0.0, 1.5), (0.3, 1.5), (0.65, 0.75), (1.0, 0.0)])
+def test_model_loss_uses_the_faded_alignment_weight(tau, weight):
+    # alpha 1.5 held to tau 0.3, then linear to 0 at tau 1: 1.5 (1 - (tau - 0.3) / 0.7) (hand-computed)
+    from dataclasses import replace
+    N = 4
+    cfg = replace(LOSS_VARIANTS["v1"], alpha_end=0.0, alpha_fade_tau=0.3)
+    m, c = _marginal(N, seed=11), _conditional(N, seed=11)
+    y = torch.tensor(np.random.default_rng(11).normal(size=(3 * N, N)) @ np.triu(np.ones((N, N))),
+                     dtype=torch.float32)
+    out = model_loss(y, m, c, tau, cfg)
+    faithful = model_loss(y, m, c, tau, LOSS_VARIANTS["v1"])
+    assert float(out.total) == pytest.approx(
+        float(faithful.total) + (weight - 1.5) * float(faithful.alignment), rel=1e-5, abs=1e-5)
+    assert cfg.alignment_weight(torch.tensor(tau)).item() == pytest.approx(weight)
+    assert cfg.alignment_weight(tau) == pytest.approx(weight)
+
+
+@pytest.mark.parametrize("bad", [dict(alpha_end=-0.5), dict(alpha_end=float("nan")), dict(alpha_fade_tau=1.0),
+                                 dict(alpha_fade_tau=-0.1)])
+def test_alignment_fade_rejects_bad_settings(bad):
+    from symlens.config import LossConfig
+    with pytest.raises(ValueError, match="alpha_"):
+        LossConfig(**bad)
+
+
 def test_lift_orthogonality_loss_on_constructed_lifts():
     # a permutation (the exact shift with a delta filter) is orthogonal: zero
     P = torch.eye(5)[[2, 0, 4, 1, 3]]
