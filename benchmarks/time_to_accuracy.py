@@ -3,7 +3,7 @@
 
     python benchmarks/time_to_accuracy.py --profile cpu --dataset gaussian-translation [--seed 0]
         [--device auto] [--out results/cpu/time_to_accuracy/gaussian-translation/seed0]
-        [--max-seconds S] [--set key=value ...] [--dim N --data key=value ...] [--resume]
+        [--max-seconds S] [--set key=value ...] [--dim N --data key=value ...] [--resume] [--overwrite]
 
 ``--set recipe=symlens`` selects the best recipe (``symlens.config.RECIPES``); without it
 the profile's faithful method runs.
@@ -91,10 +91,19 @@ def main() -> None:
                    help="data-model overrides (single runs), e.g. scale_range=[0.2,1.0]")
     p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                    help="config overrides, e.g. epochs=40 (may be repeated)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a finished run already saved where this one would go")
     args = p.parse_args()
     overrides = key_values(args.set)
     datasets = list(DATASET_NAMES) if args.dataset == ["all"] else args.dataset
     runs = [(d, k) for d in datasets for k in args.seed]
+    if args.out is not None and not (args.overwrite or args.resume):
+        # a second run with the same --out would silently replace the first one's results
+        targets = [Path(args.out)] if len(runs) == 1 else [Path(args.out) / d / f"seed{k}" for d, k in runs]
+        taken = [str(t) for t in targets if (t / "metrics.json").exists()]
+        if taken:
+            raise SystemExit(f"a finished run is already saved in {', '.join(taken)}: give another --out "
+                             "(several runs go to OUT/<dataset>/seed<k>), --resume to continue it, or --overwrite")
     data_kw = key_values(args.data)
     if len(runs) == 1:
         (name, seed), = runs
