@@ -27,6 +27,16 @@ def test_time_to_accuracy_single_run(tmp_path):
     assert load_run(tmp_path)["provenance"]["dataset"] == "gaussian-translation"
 
 
+def test_time_to_accuracy_keeps_a_finished_run(tmp_path):
+    args = ["benchmarks/time_to_accuracy.py", "--profile", "smoke", "--device", "cpu", "--out", str(tmp_path), *TINY]
+    _run(*args)
+    saved = (tmp_path / "metrics.json").read_text()
+    again = subprocess.run([sys.executable, *args], cwd=repo_root(), capture_output=True, text=True, timeout=600)
+    assert again.returncode != 0 and "already saved" in again.stderr and "--overwrite" in again.stderr
+    assert (tmp_path / "metrics.json").read_text() == saved
+    assert "final: steps=4" in _run(*args, "--overwrite")
+
+
 def test_time_to_accuracy_custom_data_model(tmp_path):
     text = _run("benchmarks/time_to_accuracy.py", "--profile", "smoke", "--device", "cpu", "--dim", "7",
                 "--data", "scale_range=[0.2,1.0]", "--out", str(tmp_path), *TINY, "batch_size=28", "padding=7")
