@@ -35,6 +35,13 @@ __all__ = [
 ]
 
 
+def _between(start: float, end: float, u):
+    """start + (end - start) u with u clipped to [0, 1]; a tensor u (also under vmap in
+    symlens.batched) stays a tensor."""
+    u = u.clamp(0.0, 1.0) if hasattr(u, "clamp") else min(1.0, max(0.0, u))
+    return start + (end - start) * u
+
+
 @dataclass(frozen=True)
 class LossConfig:
     """Coefficients of the total loss, eq. 13, and of its pieces.
@@ -84,20 +91,14 @@ class LossConfig:
         set, ``alpha`` up to ``alpha_fade_tau`` and then linear to ``alpha_end`` at τ = 1."""
         if self.alpha_end is None:
             return self.alpha
-        u = (tau - self.alpha_fade_tau) / (1.0 - self.alpha_fade_tau)
-        # a tensor τ (also under vmap in symlens.batched) stays a tensor
-        u = u.clamp(0.0, 1.0) if hasattr(u, "clamp") else min(1.0, max(0.0, u))
-        return self.alpha + (self.alpha_end - self.alpha) * u
+        return _between(self.alpha, self.alpha_end, (tau - self.alpha_fade_tau) / (1.0 - self.alpha_fade_tau))
 
     def resolution_weight(self, tau: float) -> float:
         """The coefficient on eq. 11's term at training time τ: ``gamma``, or with
         ``gamma_start`` set, ``gamma_start + (gamma - gamma_start) min(1, τ / gamma_ramp_tau)``."""
         if self.gamma_start is None:
             return self.gamma
-        u = tau / self.gamma_ramp_tau
-        # a tensor τ (also under vmap in symlens.batched) stays a tensor
-        u = u.clamp(0.0, 1.0) if hasattr(u, "clamp") else min(1.0, max(0.0, u))
-        return self.gamma_start + (self.gamma - self.gamma_start) * u
+        return _between(self.gamma_start, self.gamma, tau / self.gamma_ramp_tau)
 
 
 LOSS_VARIANTS: dict[str, LossConfig] = {

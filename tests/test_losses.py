@@ -172,19 +172,26 @@ def test_model_loss_total_equals_weighted_independent_terms(variant):
     assert all(isinstance(v, float) for v in out.as_floats().values())
 
 
-@pytest.mark.parametrize("tau, weight", [(0.0, 0.5), (0.15, 0.75), (0.3, 1.0), (0.3 * 3, 1.5)])
-def test_model_loss_uses_the_ramped_resolution_weight(tau, weight):
-    # gamma_start 0.5 -> gamma 1.5 over tau in [0, 0.6]: 0.5 + tau / 0.6 (hand-computed), flat after
+def _assert_reweighted(seed, tau, options, term, weight):
+    """The total of eq. 13 with a τ-dependent weight on ``term`` equals the faithful (v1) total
+    plus (weight - 1.5) × that term: both α and γ are 1.5 in v1."""
     from dataclasses import replace
     N = 4
-    cfg = replace(LOSS_VARIANTS["v1"], gamma_start=0.5, gamma_ramp_tau=0.6)
-    m, c = _marginal(N, seed=9), _conditional(N, seed=9)
-    y = torch.tensor(np.random.default_rng(9).normal(size=(3 * N, N)) @ np.triu(np.ones((N, N))),
+    cfg = replace(LOSS_VARIANTS["v1"], **options)
+    m, c = _marginal(N, seed=seed), _conditional(N, seed=seed)
+    y = torch.tensor(np.random.default_rng(seed).normal(size=(3 * N, N)) @ np.triu(np.ones((N, N))),
                      dtype=torch.float32)
     out = model_loss(y, m, c, tau, cfg)
     faithful = model_loss(y, m, c, tau, LOSS_VARIANTS["v1"])
     assert float(out.total) == pytest.approx(
-        float(faithful.total) + (weight - 1.5) * float(faithful.resolution), rel=1e-5, abs=1e-5)
+        float(faithful.total) + (weight - 1.5) * float(getattr(faithful, term)), rel=1e-5, abs=1e-5)
+    return cfg
+
+
+@pytest.mark.parametrize("tau, weight", [(0.0, 0.5), (0.15, 0.75), (0.3, 1.0), (0.3 * 3, 1.5)])
+def test_model_loss_uses_the_ramped_resolution_weight(tau, weight):
+    # gamma_start 0.5 -> gamma 1.5 over tau in [0, 0.6]: 0.5 + tau / 0.6 (hand-computed), flat after
+    cfg = _assert_reweighted(9, tau, dict(gamma_start=0.5, gamma_ramp_tau=0.6), "resolution", weight)
     assert cfg.resolution_weight(torch.tensor(tau)).item() == pytest.approx(weight)
 
 
@@ -198,16 +205,7 @@ def test_resolution_ramp_rejects_bad_settings(bad):
 @pytest.mark.parametrize("tau, weight", [(0.0, 1.5), (0.3, 1.5), (0.65, 0.75), (1.0, 0.0)])
 def test_model_loss_uses_the_faded_alignment_weight(tau, weight):
     # alpha 1.5 held to tau 0.3, then linear to 0 at tau 1: 1.5 (1 - (tau - 0.3) / 0.7) (hand-computed)
-    from dataclasses import replace
-    N = 4
-    cfg = replace(LOSS_VARIANTS["v1"], alpha_end=0.0, alpha_fade_tau=0.3)
-    m, c = _marginal(N, seed=11), _conditional(N, seed=11)
-    y = torch.tensor(np.random.default_rng(11).normal(size=(3 * N, N)) @ np.triu(np.ones((N, N))),
-                     dtype=torch.float32)
-    out = model_loss(y, m, c, tau, cfg)
-    faithful = model_loss(y, m, c, tau, LOSS_VARIANTS["v1"])
-    assert float(out.total) == pytest.approx(
-        float(faithful.total) + (weight - 1.5) * float(faithful.alignment), rel=1e-5, abs=1e-5)
+    cfg = _assert_reweighted(11, tau, dict(alpha_end=0.0, alpha_fade_tau=0.3), "alignment", weight)
     assert cfg.alignment_weight(torch.tensor(tau)).item() == pytest.approx(weight)
     assert cfg.alignment_weight(tau) == pytest.approx(weight)
 
