@@ -37,9 +37,7 @@ TERMS = ("total", "alignment", "reg1", "reg2", "marginal_entropy", "joint_entrop
 
 
 def neighbour_pearson(Y):
-    """Mean Pearson correlation of neighbouring columns of Y (B, N): minus eq. 9's alignment."""
-    import torch
-
+    """Mean Pearson correlation of neighbouring columns of the tensor Y (B, N): minus eq. 9's alignment."""
     Y = Y - Y.mean(0)
     Y = Y / Y.norm(dim=0)
     return (Y[:, :-1] * Y[:, 1:]).sum(0).mean()
@@ -97,6 +95,8 @@ def main(argv=None) -> int:
     done = {(r["dataset"], r["t"], r["estimator_seed"]) for r in rows}
     code = code_version()
     for dataset in args.datasets:
+        if all((dataset, t, seed) in done for t in args.ts for seed in args.estimator_seeds):
+            continue
         train = lab_dataset(dataset, args.slot * N * 20, N, seed=0)
         held = lab_dataset(dataset, args.slot * N * 4, N, seed=1_000_003)
         cfg = get_profile("cpu", recipe="symlens", batch_size=args.slot * N, hidden=args.hidden_factor * N)
@@ -105,8 +105,6 @@ def main(argv=None) -> int:
         U0 = Q.T.copy()
         Xs = standardized(train.X, cfg.centring)
         Xh = torch.as_tensor(standardized(held.X, cfg.centring))
-        if all((dataset, t, seed) in done for t in args.ts for seed in args.estimator_seeds):
-            continue
         t0 = time.perf_counter()
         S = ascent(U0, Xs, args.ascent_steps, args.ascent_lr, seed=0)
         ascent_s = time.perf_counter() - t0
@@ -152,11 +150,10 @@ def _means(rows, dataset):
 
 def write(rows, out: Path, loss) -> None:
     """``table.md`` (means over estimator seeds, weighted changes from t = 0) and ``pull.png``."""
-    datasets = sorted({r["dataset"] for r in rows})
+    means = {d: _means(rows, d) for d in sorted({r["dataset"] for r in rows})}
     lines = ["| dataset | t | sharpness | cos | ρ | Δ total | spread | Δ α·align | Δ β·unif | Δ γ·H |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-    for d in datasets:
-        m = _means(rows, d)
+    for d, m in means.items():
         base = m[0]
         for r in m:
             lines.append(
@@ -180,9 +177,8 @@ def write(rows, out: Path, loss) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 4.2), squeeze=False)
-    for ax, d in zip(axes[0], datasets):
-        m = _means(rows, d)
+    fig, axes = plt.subplots(1, len(means), figsize=(5.2 * len(means), 4.2), squeeze=False)
+    for ax, (d, m) in zip(axes[0], means.items()):
         t = [r["t"] for r in m]
         base = m[0]
         ax.plot(t, [r["total"] - base["total"] for r in m], "k-o", label="total")
