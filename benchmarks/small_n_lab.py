@@ -171,6 +171,7 @@ def fit_one(job: dict) -> dict:
     torch.set_flush_denormal(True)
     from symlens.analysis import defect_census, filter_peak_fraction, padding_diagonal
     from symlens.config import get_profile
+    from symlens.io import processor_model
     from symlens.lens import SymmetryLens
     from symlens.metrics import generator_cosine_similarity
     from symlens.train import Trainer
@@ -226,6 +227,7 @@ def fit_one(job: dict) -> dict:
         "config": {k: v for k, v in cfg.to_dict().items() if k not in ("log_every", "checkpoint_every")},
         "provenance": {**job["code"], "torch": torch.__version__, "threads": 1,
                        "hardware": platform.processor() or platform.machine(), "device": "cpu",
+                       "processor": processor_model(),
                        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
     }
 
