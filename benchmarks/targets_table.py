@@ -44,6 +44,9 @@ def read_run(path: Path) -> dict:
     cpu = PROFILES["cpu"]
     changed = [f"{k}={show(cfg[k])}" for k in ("batch_size", "hidden", "epochs", "estimator_lr", "model_lr", "lr_decay")
                if k in cfg and cfg[k] != getattr(cpu, k)]
+    # the loss's weights and their schedules live one level down (a changed α is an option too)
+    loss = cfg.get("loss", {})
+    changed += [f"{k}={show(v)}" for k, v in loss.items() if hasattr(cpu.loss, k) and not same(v, getattr(cpu.loss, k))]
     options = ", ".join(filter(None, [options, *changed]))
     prov = m["provenance"]
     return {

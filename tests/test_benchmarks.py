@@ -256,7 +256,7 @@ def test_targets_table_sets_a_baseline_column_beside_each_run(tmp_path):
     for folder, G, cos in (("runs", T, 1.0), ("base", np.eye(N), 0.0)):
         d = tmp_path / folder / "gaussian-translation" / "seed1"
         d.mkdir(parents=True)
-        cfg = get_profile("cpu", recipe="symlens", tau_dwell=3.0, tau_dwell_band=(0.0, 0.2)).to_dict()
+        cfg = get_profile("cpu", recipe="symlens", tau_dwell=3.0, tau_dwell_band=(0.0, 0.2), alpha=3.0).to_dict()
         d.joinpath("metrics.json").write_text(json.dumps({
             "config": json.loads(json.dumps(cfg)), "metrics": {"cosine_similarity": cos, "steps": 10},
             "provenance": {"dataset": "gaussian-translation", "seed": 1, "git": "abc", "hardware": "x", "torch": "t",
@@ -274,6 +274,8 @@ def test_targets_table_sets_a_baseline_column_beside_each_run(tmp_path):
     assert row.startswith("| gaussian-translation | 1 | 1.000 |") and "| – | 0.000 |" in row
     # the options the run changed, written once each; the default band is not listed
     assert "tau_dwell=3" in text and "tau_dwell_band=[0.0, 0.2]" in text and "centring=component" in text
+    # a loss weight the run changed is listed, the unchanged ones are not
+    assert "alpha=3" in text and "beta=" not in text
 
 
 def test_seriation_offline_repairs_a_hand_built_walled_run(tmp_path):
