@@ -634,3 +634,32 @@ def test_entropy_weights_reads_each_arm_of_the_weight_studies(tmp_path):
     (tmp_path / STUDIES[-1] / "runs.jsonl").write_text(fit("short", {}, "legendre-dst", 0, 0.5, 0.5, 1) + "\n")
     with pytest.raises(ValueError, match="expected 4 fits per dataset"):
         arms(tmp_path)
+
+
+def test_lift_sharpness_lab_mode_scores_an_exact_chain_as_sharp(tmp_path):
+    # a hand-made laboratory record whose generator is the exact padded shift through the
+    # pixels of gaussian-translation (Q = I) and whose filter is the middle delta: sharpness 1,
+    # cos 1, all of G's weight one step; a second arm with G = I has no step at all
+    import importlib.util
+
+    from symlens.seriation import chain_generator
+
+    N, P = 7, 7
+    G_shift, _ = chain_generator(np.eye(N), P)
+    psi = np.zeros(N)
+    psi[N // 2] = 1.0
+    path = tmp_path / "runs.jsonl"
+    with path.open("w") as f:
+        for setting, G in (("exact", G_shift), ("identity", np.eye(N + 2 * P))):
+            f.write(json.dumps({"setting": setting, "dataset": "gaussian-translation", "seed": 0, "data_seed": 0,
+                                "dim": N, "generator_full": G.tolist(), "filter": psi.tolist()}) + "\n")
+    spec = importlib.util.spec_from_file_location("lift_sharpness", repo_root() / "benchmarks" / "lift_sharpness.py")
+    ls = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ls)
+    rows = ls.lab_rows([f"{path}:exact", f"{path}:identity"])
+    exact, ident = rows
+    assert exact["arm"] == "exact" and exact["sharpness"] == pytest.approx(1.0)
+    assert exact["cos"] == pytest.approx(1.0) and exact["step1"] == pytest.approx(1.0)
+    assert ident["step1"] == pytest.approx(0.0) and ident["cos"] == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="no fits of setting 'missing'"):
+        ls.lab_rows([f"{path}:missing"])
