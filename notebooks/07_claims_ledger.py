@@ -1614,6 +1614,20 @@ finding("C57", "On the Gaussian training sets a single fit fails at N = 33, keep
         "confirmed if at least 2 of the 4 sets keep a fit ≥ 0.95 within 900 s for the whole call; partly if at least 2 "
         "keep one ≥ 0.95 but a call overruns; refuted otherwise (prediction written before the runs)")
 
+finding("C58", "A heavier alignment (α 3) and a three times slower ordering phase (τ ∈ [0, 0.2]) together lift the "
+        "Legendre training sets at N = 33 with the `cpu` defaults.",
+        ["cpu/alpha3-kz", "cpu/alpha3-baseline"],
+        _paired("the defaults with α = 3 and τ three times slower across [0, 0.2] against the defaults, both on one "
+                "machine (identity check in `results/cpu/alpha3-kz/NOTE.md`)"),
+        f"confirmed if the paired mean cos rises by at least 0.1 and a fit reaches {COS_TARGET}; partly if it rises by "
+        "at least 0.05; refuted otherwise (prediction written before the runs)")
+
+finding("C59", "At N = 21 a heavier alignment and a slower ordering phase add up: together they beat α 3 alone on the "
+        "Legendre datasets.",
+        ["lab/alignment_kz/runs.jsonl", "lab/alignment_fade/runs.jsonl"], _lab_arm("ser08-a3-kz", bar=0.05, base="ser08-a3"),
+        "confirmed if the paired mean cos over the fits run rises by at least 0.05 over α 3 alone on the same machine; "
+        "refuted otherwise (prediction written before the runs)")
+
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
     f"- *evidence:* {f['evidence']}" for f in findings)))
@@ -1706,7 +1720,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 58)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 60)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
