@@ -1596,21 +1596,31 @@ finding("C56", "Twice the alignment weight (α 3) costs the Gaussian datasets no
         "confirmed if the paired mean cos of the 8 Gaussian fits moves by less than 0.05 either way; refuted "
         "otherwise (addendum to the prediction written before the runs)")
 
-def _early_gaussian(root):
-    recs = [rec for _, rec in saved_best_of(root)]
-    stats = selection_statistics(recs, target=COS_TARGET)
-    reached = sum(r["cos"] >= COS_TARGET for r in recs)
-    measured = (f"{len(recs)} Gaussian training sets whose single fit failed at N = 33, `fit_best_of(k=4, select_at=3500, "
-                f"keep=1, n_jobs=2)` end to end, one call at a time: kept "
-                + ", ".join(f"{r['dataset']} {r['base_seed']} {r['cos']:.3f} in {r['wall_s']:.0f} s" for r in recs)
-                + f"; {stats['met']} meet the target (≥ {COS_TARGET} within 900 s for the whole call)")
-    verdict = "confirmed" if stats["met"] >= 2 else "partly" if reached >= 2 else "refuted"
-    return measured, verdict, _commits(recs)
+# the Gaussian training sets whose single `cpu` fit of the targets table failed, and those where it met the target
+GAUSSIAN_FAILED = (("gaussian-permuted", 0), ("gaussian-permuted", 2), ("gaussian-translation", 1), ("gaussian-translation", 2))
+GAUSSIAN_MET = (("gaussian-dst", 0), ("gaussian-dst", 1), ("gaussian-dst", 2), ("gaussian-permuted", 1),
+                ("gaussian-translation", 0))
+
+
+def _early_gaussian(sets, label, enough):
+    """A measure for best of four with early selection on some Gaussian training sets: confirmed
+    when ``enough(met, run)`` holds, partly when it would hold without the time limit."""
+    def measure(root):
+        recs = [rec for _, rec in saved_best_of(root) if (rec["dataset"], rec["base_seed"]) in sets]
+        met = selection_statistics(recs, target=COS_TARGET)["met"]
+        reached = sum(r["cos"] >= COS_TARGET for r in recs)
+        measured = (f"{len(recs)} of the {len(sets)} Gaussian training sets whose single fit {label} at N = 33, "
+                    "`fit_best_of(k=4, select_at=3500, keep=1, n_jobs=2)` end to end, one call at a time: kept "
+                    + ", ".join(f"{r['dataset']} {r['base_seed']} {r['cos']:.3f} in {r['wall_s']:.0f} s" for r in recs)
+                    + f"; {met} meet the target (≥ {COS_TARGET} within 900 s for the whole call)")
+        verdict = "confirmed" if enough(met, len(recs)) else "partly" if enough(reached, len(recs)) else "refuted"
+        return measured, verdict, _commits(recs)
+    return measure
 
 
 finding("C57", "On the Gaussian training sets a single fit fails at N = 33, keeping one of four candidates right after "
         "the seriation (step 3 500) meets the target on at least half, within the 15-minute budget.",
-        ["cpu/best_of/n33-early-gaussian"], _early_gaussian,
+        ["cpu/best_of/n33-early-gaussian"], _early_gaussian(GAUSSIAN_FAILED, "failed", lambda met, run: met >= 2),
         "confirmed if at least 2 of the 4 sets keep a fit ≥ 0.95 within 900 s for the whole call; partly if at least 2 "
         "keep one ≥ 0.95 but a call overruns; refuted otherwise (prediction written before the runs)")
 
@@ -1627,6 +1637,14 @@ finding("C59", "At N = 21 a heavier alignment and a slower ordering phase add up
         ["lab/alignment_kz/runs.jsonl", "lab/alignment_fade/runs.jsonl"], _lab_arm("ser08-a3-kz", bar=0.05, base="ser08-a3"),
         "confirmed if the paired mean cos over the fits run rises by at least 0.05 over α 3 alone on the same machine; "
         "refuted otherwise (prediction written before the runs)")
+
+finding("C60", "On the Gaussian training sets where a single fit met the target at N = 33, best of four with early "
+        "selection meets it too.",
+        ["cpu/best_of/n33-early-gaussian"],
+        _early_gaussian(GAUSSIAN_MET, "met the target", lambda met, run: met >= (4 if run == 5 else max(run - 1, 1))),
+        "confirmed if at least 4 of 5 sets keep a fit ≥ 0.95 within 900 s for the whole call (all but one of those run, "
+        "if fewer ran); partly if as many keep one ≥ 0.95 but a call overruns; refuted otherwise (addendum to the "
+        "prediction written before these runs)")
 
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
@@ -1720,7 +1738,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 60)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 61)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
