@@ -1607,6 +1607,8 @@ def _early_gaussian(sets, label, enough):
     when ``enough(met, run)`` holds, partly when it would hold without the time limit."""
     def measure(root):
         recs = [rec for _, rec in saved_best_of(root) if (rec["dataset"], rec["base_seed"]) in sets]
+        if not recs:
+            return f"no saved results: none of the {len(sets)} training sets has been run", "not tested", ""
         met = selection_statistics(recs, target=COS_TARGET)["met"]
         reached = sum(r["cos"] >= COS_TARGET for r in recs)
         measured = (f"{len(recs)} of the {len(sets)} Gaussian training sets whose single fit {label} at N = 33, "
