@@ -23,9 +23,9 @@ true order against cos as trained).
     python benchmarks/lift_sharpness.py --out results/lab/alignment_kz \
         --lab results/lab/legendre_noise/runs.jsonl:ser08 results/lab/alignment_kz/runs.jsonl:ser08-a3-kz
 
-measures the same on laboratory fits instead (``<runs.jsonl>:<setting>``, the fits of that arm on
-the datasets and seeds the first arm named shares with every other; the hidden basis is
-redrawn from the run's dataset, dimension and data seed) and writes ``sharpness.md``: per arm
+measures the same on laboratory fits instead (``<runs.jsonl>:<setting>``: that arm's fits on the
+(dataset, seed) pairs every arm holds; the hidden basis is redrawn from the run's dataset,
+dimension and data seed) and writes ``sharpness.md``: per arm
 the mean cos, sharpness, step shares and cos in the true order.
 """
 
@@ -119,12 +119,12 @@ def markdown(rows) -> str:
 def lab_rows(specs) -> list[dict]:
     """:func:`one` for every laboratory fit of each ``<runs.jsonl>:<setting>`` arm, on the
     (dataset, seed) pairs all arms hold; each row also carries ``arm``."""
-    from small_n_lab import lab_dataset
+    from small_n_lab import lab_dataset, read_runs
 
     arms = []
     for spec in specs:
         path, _, setting = spec.rpartition(":")
-        runs = [r for r in map(json.loads, Path(path).read_text().splitlines()) if r["setting"] == setting]
+        runs = [r for r in read_runs(path) if r["setting"] == setting]
         if not runs:
             raise ValueError(f"no fits of setting {setting!r} in {path}")
         arms.append((setting, {(r["dataset"], r["seed"]): r for r in runs}))
