@@ -15,6 +15,16 @@ from symlens.train import Trainer
 TINY = ["--set", "epochs=1", "steps_per_epoch=4", "n_batches=1", "hidden=8", "log_every=2"]
 
 
+def _script(name: str, folder: str = "benchmarks"):
+    """Import ``<folder>/<name>.py`` of this checkout as a module (the scripts are not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, repo_root() / folder / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _run(*args) -> str:
     out = subprocess.run([sys.executable, *args], cwd=repo_root(), capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -74,13 +84,9 @@ def test_step_time(extra):
 
 def test_plot_curves_strip_and_sweep_labels():
     """benchmarks/plot_curves.py: the four-panel strip names every quantity and labels every axis."""
-    import importlib.util
-
     import numpy as np
 
-    spec = importlib.util.spec_from_file_location("plot_curves", repo_root() / "benchmarks" / "plot_curves.py")
-    pc = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(pc)
+    pc = _script("plot_curves")
     n = 6
     hist = {k: np.linspace(0, 1, n) for k in ("step", "tau", "cosine_similarity", "rmse", "total", "alignment",
                                                "uniformity", "resolution", "information")}
@@ -151,16 +157,13 @@ def test_lab_settings_keep_commas_inside_brackets_with_their_value():
 def test_reproduce_kernels_import_this_checkout(tmp_path, monkeypatch):
     """A kernel started by scripts/reproduce.py imports symlens from the checkout the script is in,
     even when another checkout comes first on the path (an editable install of a second worktree)."""
-    import importlib.util
     import os
 
     other = tmp_path / "other"
     (other / "symlens").mkdir(parents=True)
     (other / "symlens" / "__init__.py").write_text("")
     monkeypatch.setenv("PYTHONPATH", str(other))
-    spec = importlib.util.spec_from_file_location("reproduce", repo_root() / "scripts" / "reproduce.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _script("reproduce", "scripts")
     mod.use_this_checkout()
     out = subprocess.run([sys.executable, "-c", "import symlens; print(symlens.__file__)"], cwd=tmp_path,
                          env=dict(os.environ), capture_output=True, text=True, timeout=60)
@@ -224,11 +227,7 @@ def test_select_saved_replays_the_choice_from_checkpoints(tmp_path):
 
 
 def test_select_saved_windows_need_consecutive_seeds():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("select_saved", repo_root() / "benchmarks" / "select_saved.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _script("select_saved")
     rows = [{"dataset": "d", "seed": s, "cos": c, "held_out_loss": l}
             for s, c, l in [(0, 0.5, -1.0), (1, 0.9, -2.0), (2, 0.7, -3.0), (4, 0.99, -9.0)]]
     win = mod.windows(rows, 2)
@@ -244,8 +243,6 @@ def test_time_to_accuracy_names_a_setting_without_a_value():
 def test_targets_table_sets_a_baseline_column_beside_each_run(tmp_path):
     # two hand-made N = 5 runs of the same dataset and seed: the true shift (cos 1) under
     # "runs" and the identity (cos 0) under "base"; the table must pair them by dataset and seed
-    import importlib.util
-
     import numpy as np
 
     from symlens.config import get_profile
@@ -263,9 +260,7 @@ def test_targets_table_sets_a_baseline_column_beside_each_run(tmp_path):
                            "train_time_s": 3.0}}))
         np.savez(d / "arrays.npz", generator=G, true_generator=T, transform=np.eye(N),
                  history_cosine_similarity=np.array([0.5, cos]), history_elapsed_s=np.array([1.0, 2.0]))
-    spec = importlib.util.spec_from_file_location("targets_table", repo_root() / "benchmarks" / "targets_table.py")
-    tt = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tt)
+    tt = _script("targets_table")
     tt.main(["--runs", str(tmp_path / "runs"), "--faithful", str(tmp_path / "none"),
              "--baseline", str(tmp_path / "base"), "--baseline-name", "defaults"])
     text = (tmp_path / "runs" / "targets.md").read_text()
@@ -305,8 +300,6 @@ def test_wall_history_studies_only_unseriated_runs_on_their_own_clock(tmp_path):
     # five hand-made saved runs with the same N = 33 snapshots (Q = I): a plain faithful fit,
     # a seriated one (seriate_tau), one on a warped clock (tau_dwell), one cut short and one
     # at N = 7; only the plain fit is studied, and the summary counts what was left out
-    import importlib.util
-
     from symlens.config import get_profile
 
     def field_generator(o):
@@ -339,9 +332,7 @@ def test_wall_history_studies_only_unseriated_runs_on_their_own_clock(tmp_path):
     save("warped", tau_dwell=3.0)
     save("cut", cut=True)
     save("small", N=7)
-    spec = importlib.util.spec_from_file_location("wall_history", repo_root() / "benchmarks" / "wall_history.py")
-    wh = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(wh)
+    wh = _script("wall_history")
     wh.main(["--roots", str(tmp_path / "runs"), "--out", str(tmp_path / "out")])
     rows = (tmp_path / "out" / "runs.csv").read_text().splitlines()
     assert len(rows) == 2 and "/plain/" in rows[1]
@@ -354,12 +345,7 @@ def test_wall_history_studies_only_unseriated_runs_on_their_own_clock(tmp_path):
 
 
 def test_seriation_acceptance_scores_each_rule_by_its_definition():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("seriation_acceptance",
-                                                  repo_root() / "benchmarks" / "seriation_acceptance.py")
-    sa = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(sa)
+    sa = _script("seriation_acceptance")
 
     def fit(cos, gain, d_total, d_unif, changed=True):
         rec = {"step": 20, "changed": changed, "score_before": 10.0, "score_after": 10.0 * (1 + gain),
@@ -543,11 +529,7 @@ def test_polish_end_gains_reads_each_saved_training_log(tmp_path):
     _run("benchmarks/time_to_accuracy.py", "--profile", "smoke", "--device", "cpu", "--dim", "7",
          "--dataset", "gaussian-permuted", "--seed", "0", "--out", str(tmp_path / "gaussian-permuted" / "seed0"),
          *TINY, "batch_size=28", "padding=7")
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("polish", repo_root() / "benchmarks" / "polish.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _script("polish")
     a = load_run(tmp_path / "gaussian-permuted" / "seed0")["arrays"]
     steps, cos = a["history_step"], a["history_cosine_similarity"]
     last = int(steps[-1] - steps[0])  # from the first logged step to the end
@@ -573,11 +555,7 @@ def test_early_selection_retraces_saved_candidates_in_segments(tmp_path):
         assert mine["points"][-1]["cos"] == pytest.approx(c["cosine_similarity"], abs=1e-9)
         assert mine["points"][-1]["loss_1"] == pytest.approx(c["held_out_loss"], abs=1e-9)
         assert mine["points"][-1]["tau"] == pytest.approx(1.0)
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("early", repo_root() / "benchmarks" / "early_selection.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _script("early_selection")
     from symlens.restarts import saved_early_selection
 
     [(again, fin)] = saved_early_selection(tmp_path / "early", tmp_path / "best")
@@ -640,8 +618,6 @@ def test_lift_sharpness_lab_mode_scores_an_exact_chain_as_sharp(tmp_path):
     # a hand-made laboratory record whose generator is the exact padded shift through the
     # pixels of gaussian-translation (Q = I) and whose filter is the middle delta: sharpness 1,
     # cos 1, all of G's weight one step; a second arm with G = I has no step at all
-    import importlib.util
-
     from symlens.seriation import chain_generator
 
     N, P = 7, 7
@@ -653,9 +629,7 @@ def test_lift_sharpness_lab_mode_scores_an_exact_chain_as_sharp(tmp_path):
         for setting, G in (("exact", G_shift), ("identity", np.eye(N + 2 * P))):
             f.write(json.dumps({"setting": setting, "dataset": "gaussian-translation", "seed": 0, "data_seed": 0,
                                 "dim": N, "generator_full": G.tolist(), "filter": psi.tolist()}) + "\n")
-    spec = importlib.util.spec_from_file_location("lift_sharpness", repo_root() / "benchmarks" / "lift_sharpness.py")
-    ls = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ls)
+    ls = _script("lift_sharpness")
     rows = ls.lab_rows([f"{path}:exact", f"{path}:identity"])
     exact, ident = rows
     assert exact["arm"] == "exact" and exact["sharpness"] == pytest.approx(1.0)
