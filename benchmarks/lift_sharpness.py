@@ -13,6 +13,9 @@ and measures
 * **pixels**: how many distinct hidden pixels are some estimate's largest entry,
 * **step shares**: the share of G's squared weight, read in the hidden basis, that moves a
   pixel by one step, by two, and by more than four (``step1``, ``step2``, ``beyond4``),
+* **uneven** and **folds**: how far the lift's steps (the centroids of the rows crop(G^k ψ̂)
+  in the hidden basis) are from one pixel each, on average, and how many go backwards
+  (:func:`chain_pace`),
 * **cos, true order**: cos of the chain through the same estimates put in the order of
   their largest entry, with signs from the truth (:func:`symlens.seriation.chain_generator`,
   the better of the two directions).  If a fit failed by its order alone, this recovers it.
@@ -60,6 +63,7 @@ def one(source, dataset, seed, cand, G_big, psi, Q, truth) -> dict:
     V = U[order] * signs[:, None]
     cos_true_order = max(generator_cosine_similarity(crop(chain_generator(W, padding)[0], padding), truth)
                          for W in (V, V[::-1].copy()))
+    pace = chain_pace(lift_rows(G_big, psi, padding) @ Q)
     Gh = hidden_basis(crop(G_big, padding), Q)
     offset = np.abs(np.subtract.outer(np.arange(N), np.arange(N)))
     share = {f"step{k}": float(np.square(Gh[offset == k]).sum() / np.square(Gh).sum()) for k in (1, 2)}
@@ -67,7 +71,23 @@ def one(source, dataset, seed, cand, G_big, psi, Q, truth) -> dict:
     return {"source": source, "dataset": dataset, "seed": seed, "candidate": cand, **share,
             "cos": generator_cosine_similarity(crop(G_big, padding), truth),
             "sharpness": float(np.abs(H).max(axis=1).mean()), "pixels": int(len(set(peak.tolist()))),
-            "cos_true_order": cos_true_order}
+            "cos_true_order": cos_true_order, **pace}
+
+
+def chain_pace(rows) -> dict:
+    """How evenly the lift advances: ``rows`` (N, N) are the lift's rows crop(G^k ψ̂) in the
+    hidden basis, in order of k.  Each row's position is the centroid of its squared entries
+    (its normalised energy); the chain's direction is the sign of the median step.
+
+    ``uneven``: the mean of |step − 1| over the N − 1 steps, read in that direction (0 for an
+    exact shift; a stretch at half a pixel per power and a two-pixel jump both add 0.5 or 1);
+    ``folds``: how many steps go backwards.
+    """
+    w = np.square(rows)
+    centre = (w * np.arange(rows.shape[1])).sum(axis=1) / w.sum(axis=1)
+    steps = np.diff(centre)
+    steps = steps * (np.sign(np.median(steps)) or 1.0)
+    return {"uneven": float(np.abs(steps - 1).mean()), "folds": int((steps < 0).sum())}
 
 
 def figure(rows, path: Path) -> None:
@@ -140,20 +160,23 @@ def lab_rows(specs) -> list[dict]:
 
 
 def lab_markdown(rows) -> str:
-    lines = ["| arm | fits | mean cos | sharpness | step 1 | step 2 | beyond 4 | cos, true order |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| arm | fits | mean cos | sharpness | step 1 | step 2 | beyond 4 | uneven | folds | cos, true order |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for arm in dict.fromkeys(r["arm"] for r in rows):
         g = [r for r in rows if r["arm"] == arm]
         mean = lambda k: np.mean([r[k] for r in g])  # noqa: E731
         lines.append(f"| {arm} | {len(g)} | {mean('cos'):.3f} | {mean('sharpness'):.3f} | {mean('step1'):.2f} | "
-                     f"{mean('step2'):.2f} | {mean('beyond4'):.2f} | {mean('cos_true_order'):.3f} |")
+                     f"{mean('step2'):.2f} | {mean('beyond4'):.2f} | {mean('uneven'):.2f} | {mean('folds'):.1f} | "
+                     f"{mean('cos_true_order'):.3f} |")
     keys = sorted({(r["dataset"], r["seed"]) for r in rows})
     dims = ", ".join(str(n) for n in sorted({r["dim"] for r in rows}))
     lines += ["", f"Laboratory fits (N = {dims}; {', '.join(sorted({d for d, _ in keys}))}, seeds "
               f"{min(s for _, s in keys)}-{max(s for _, s in keys)}), "
               "the same (dataset, seed) pairs in every arm. Sharpness: the mean largest entry of the lift's pixel "
               "estimates in the hidden basis; step k: the share of G's squared weight, read in the hidden basis, that "
-              "moves a pixel k steps; cos, true order: the chain through the same estimates put in the true order. "
+              "moves a pixel k steps; uneven: the mean distance of the lift's steps from one pixel (the centroid of "
+              "each row crop(G^k ψ̂) in the hidden basis; 0 for an exact shift); folds: steps that go backwards a fit; "
+              "cos, true order: the chain through the same estimates put in the true order. "
               f"This table by `benchmarks/lift_sharpness.py --lab` at {git_sha()}."]
     return "\n".join(lines) + "\n"
 

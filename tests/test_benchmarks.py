@@ -634,6 +634,19 @@ def test_lift_sharpness_lab_mode_scores_an_exact_chain_as_sharp(tmp_path):
     exact, ident = rows
     assert exact["arm"] == "exact" and exact["sharpness"] == pytest.approx(1.0)
     assert exact["cos"] == pytest.approx(1.0) and exact["step1"] == pytest.approx(1.0)
+    assert exact["uneven"] == pytest.approx(0.0, abs=1e-9) and exact["folds"] == 0
     assert ident["step1"] == pytest.approx(0.0) and ident["cos"] == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(ValueError, match="no fits of setting 'missing'"):
         ls.lab_rows([f"{path}:missing"])
+
+
+def test_chain_pace_reads_steps_from_the_rows_centroids():
+    ls = _script("lift_sharpness")
+    eye = np.eye(7)
+    for rows in (eye, eye[::-1]):  # an exact shift, either way round
+        assert ls.chain_pace(rows) == {"uneven": pytest.approx(0.0, abs=1e-12), "folds": 0}
+    # pixels 0 1 2 4 3 5 6: steps 1 1 2 -1 2 1, so |step - 1| sums to 4 over 6 steps, one fold
+    assert ls.chain_pace(eye[[0, 1, 2, 4, 3, 5, 6]]) == {"uneven": pytest.approx(4 / 6), "folds": 1}
+    # a row halfway between pixels 1 and 2 sits at 1.5: steps 1 0.5 0.5 1 (rows 0, 1, 1.5, 2, 3)
+    half = np.array([eye[0], eye[1], (eye[1] + eye[2]) / np.sqrt(2), eye[2], eye[3]])
+    assert ls.chain_pace(half) == {"uneven": pytest.approx(0.25), "folds": 0}
