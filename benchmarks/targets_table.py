@@ -42,7 +42,8 @@ def read_run(path: Path) -> dict:
     same = lambda a, b: (list(a) if isinstance(a, (list, tuple)) else a) == (list(b) if isinstance(b, (list, tuple)) else b)  # noqa: E731
     options = ", ".join(f"{k}={show(cfg[k])}" for k in faithful if k in cfg and not same(cfg[k], faithful[k]))
     cpu = PROFILES["cpu"]
-    changed = [f"{k}={show(cfg[k])}" for k in ("batch_size", "hidden", "epochs", "estimator_lr", "model_lr", "lr_decay")
+    changed = [f"{k}={show(cfg[k])}" for k in ("batch_size", "hidden", "epochs", "estimator_lr", "model_lr", "lr_decay",
+                                               "polish_steps", "polish_lr_scale")
                if k in cfg and cfg[k] != getattr(cpu, k)]
     # the loss's weights and their schedules live one level down (a changed α is an option too)
     loss = cfg.get("loss", {})

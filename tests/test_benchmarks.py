@@ -253,7 +253,8 @@ def test_targets_table_sets_a_baseline_column_beside_each_run(tmp_path):
     for folder, G, cos in (("runs", T, 1.0), ("base", np.eye(N), 0.0)):
         d = tmp_path / folder / "gaussian-translation" / "seed1"
         d.mkdir(parents=True)
-        cfg = get_profile("cpu", recipe="symlens", tau_dwell=3.0, tau_dwell_band=(0.0, 0.2), alpha=3.0).to_dict()
+        cfg = get_profile("cpu", recipe="symlens", tau_dwell=3.0, tau_dwell_band=(0.0, 0.2), alpha=3.0,
+                          polish_steps=300).to_dict()
         d.joinpath("metrics.json").write_text(json.dumps({
             "config": json.loads(json.dumps(cfg)), "metrics": {"cosine_similarity": cos, "steps": 10},
             "provenance": {"dataset": "gaussian-translation", "seed": 1, "git": "abc", "hardware": "x", "torch": "t",
@@ -271,6 +272,8 @@ def test_targets_table_sets_a_baseline_column_beside_each_run(tmp_path):
     assert "tau_dwell=3" in text and "tau_dwell_band=[0.0, 0.2]" in text and "centring=component" in text
     # a loss weight the run changed is listed, the unchanged ones are not
     assert "alpha=3" in text and "beta=" not in text
+    # so is a polish after the schedule, and not its unchanged rate
+    assert "polish_steps=300" in text and "polish_lr_scale" not in text
 
 
 def test_seriation_offline_repairs_a_hand_built_walled_run(tmp_path):
