@@ -1698,6 +1698,13 @@ finding("C66", "At N = 33 the Legendre fits of α 3 and the slower ordering phas
         f"confirmed if the paired mean cos rises by at least 0.1 and a fit reaches {COS_TARGET}; partly if it rises by "
         "at least 0.1; refuted otherwise (prediction written before the runs)")
 
+finding("C67", "The slower schedule that frees the Legendre chains at N = 21 also removes what α 3 costs the Gaussian "
+        "datasets there, so one setting serves both families.",
+        ["lab/combo_steps/runs.jsonl", "lab/alignment_fade/runs.jsonl"],
+        _lab_arm("a3kz-6k", family="gaussian", within=0.05),
+        "confirmed if the paired mean cos of the 8 Gaussian fits moves by less than 0.05 either way against `ser08`; "
+        "refuted otherwise (addendum to the prediction written before these runs)")
+
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
     f"- *evidence:* {f['evidence']}" for f in findings)))
@@ -1790,7 +1797,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 67)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 68)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
