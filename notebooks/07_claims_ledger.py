@@ -1705,6 +1705,23 @@ finding("C67", "The slower schedule that frees the Legendre chains at N = 21 als
         "confirmed if the paired mean cos of the 8 Gaussian fits moves by less than 0.05 either way against `ser08`; "
         "refuted otherwise (addendum to the prediction written before these runs)")
 
+def _four_times_steps(new_root, base_root, twelve_root):
+    pairs, commits = _paired_runs(new_root, base_root)
+    twelve = {(ds, sd): _final_cos(twelve_root / ds / sd) for ds, sd, *_ in pairs
+              if (twelve_root / ds / sd / "metrics.json").exists()}
+    measured = (f"N = 33, α 3 + slow ordering with 24 000 steps (one thread a fit, two side by side): "
+                + ", ".join(f"{ds} {sd} {a:.3f} (6 000) → {twelve.get((ds, sd), float('nan')):.3f} (12 000) → {b:.3f}"
+                            for ds, sd, a, b in pairs))
+    hit = any(b >= COS_TARGET for *_, b in pairs)
+    verdict = "confirmed" if hit else "partly" if all(b >= 0.85 for *_, b in pairs) else "refuted"
+    return measured, verdict, commits
+
+
+finding("C68", "The N = 33 Legendre fits that formed a chain at 12 000 steps converge given 24 000.",
+        ["cpu/alpha3-kz-24k", "cpu/alpha3-kz", "cpu/alpha3-kz-12k"], _four_times_steps,
+        f"confirmed if one of the two fits reaches {COS_TARGET}; partly if both end at 0.85 or more; refuted otherwise "
+        "(prediction written before the runs)")
+
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
     f"- *evidence:* {f['evidence']}" for f in findings)))
@@ -1797,7 +1814,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 68)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 69)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
