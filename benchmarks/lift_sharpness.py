@@ -55,7 +55,8 @@ from symlens.seriation import chain_generator, lift_rows, pixel_estimates  # noq
 def one(source, dataset, seed, cand, G_big, psi, Q, truth) -> dict:
     N = Q.shape[0]
     padding = (G_big.shape[0] - N) // 2
-    U = pixel_estimates(lift_rows(G_big, psi, padding))
+    rows = lift_rows(G_big, psi, padding)
+    U = pixel_estimates(rows)
     H = U @ Q  # (N, N): estimate i in the hidden basis
     peak = np.abs(H).argmax(axis=1)
     order = np.argsort(peak, kind="stable")
@@ -63,7 +64,7 @@ def one(source, dataset, seed, cand, G_big, psi, Q, truth) -> dict:
     V = U[order] * signs[:, None]
     cos_true_order = max(generator_cosine_similarity(crop(chain_generator(W, padding)[0], padding), truth)
                          for W in (V, V[::-1].copy()))
-    pace = chain_pace(lift_rows(G_big, psi, padding) @ Q)
+    pace = chain_pace(rows @ Q)
     Gh = hidden_basis(crop(G_big, padding), Q)
     offset = np.abs(np.subtract.outer(np.arange(N), np.arange(N)))
     share = {f"step{k}": float(np.square(Gh[offset == k]).sum() / np.square(Gh).sum()) for k in (1, 2)}
