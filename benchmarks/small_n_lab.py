@@ -19,7 +19,8 @@ finish; a rerun skips fits already there, so a study can be extended or resumed)
 then every fit's chain), ``summary.md`` (the summary table alone, for the book) and
 ``cos.png``.  Datasets are the six named ones at dimension N, plus ``<signal>-haar``
 (the signal behind a Haar-random orthogonal basis, seed 0) and ``<signal>-haar<k>``, where
-the signal may also be one of the made-up families ``field`` and ``wave``.
+the signal may also be one of the made-up families ``field`` and ``wave``, and
+``<signal>-eigen`` (the signal written in the eigenbasis of its own covariance).
 """
 
 from __future__ import annotations
@@ -102,8 +103,11 @@ def made_up_signals(kind: str, n: int, dim: int, rng: np.random.Generator, noise
 
 def lab_dataset(name: str, n_samples: int, dim: int, seed: int, **data):
     """A named dataset at dimension ``dim``, or ``<signal>-haar[k]``: the signal behind a
-    Haar-random orthogonal basis drawn with seed k (default 0).  ``<signal>`` may also be one
-    of :data:`MADE_UP_SIGNALS`.  ``data``: :class:`symlens.data.DataConfig` overrides of the
+    Haar-random orthogonal basis drawn with seed k (default 0), or ``<signal>-eigen``: the
+    signal written in the eigenbasis of its covariance (Q = Uᵀ, U the eigenvectors of the
+    covariance of 20 000 pilot samples of ``<signal>-translation``, data seed 424 242; the
+    dst datasets are close to this basis, since the DST diagonalises a Toeplitz covariance
+    nearly).  ``<signal>`` may also be one of :data:`MADE_UP_SIGNALS` (not with ``eigen``).  ``data``: :class:`symlens.data.DataConfig` overrides of the
     signal model (e.g. ``legendre_degrees``; not for the made-up families)."""
     from dataclasses import replace
 
@@ -111,6 +115,11 @@ def lab_dataset(name: str, n_samples: int, dim: int, seed: int, **data):
     from symlens.data import make_dataset
 
     signal, _, kind = name.partition("-")
+    if kind == "eigen":
+        pilot = make_dataset(f"{signal}-translation", 20_000, dim=dim, seed=424_242, **data).signals
+        pilot = pilot.astype(np.float64) - pilot.mean(0)
+        U = np.linalg.eigh(pilot.T @ pilot / len(pilot))[1]
+        return make_dataset(f"{signal}-translation", n_samples, dim=dim, seed=seed, transform=U.T, **data)
     if kind.startswith("haar"):
         q_seed = int(kind[4:] or 0)
         Q = random_orthogonal(dim, seed=10_000 + q_seed)
