@@ -166,7 +166,10 @@ class LensConfig:
     # ψ by its own gradient scale, so the weak-gradient padding block of A moves as fast as
     # the window block and the trajectory depends on the data's basis; "adam-tensorwise" uses
     # one second-moment scalar per tensor (symlens.optim), which is basis-independent but
-    # converged worse in the convergence study (book: differences page)
+    # converged worse in the convergence study (book: differences page); "adam-covariance"
+    # is elementwise Adam in the eigenbasis of the training set's covariance (the same model
+    # reparametrised, so the same objective): basis-independent, and each frequency pair of
+    # A gets its own step size, as the dst datasets' own coordinates nearly give it
     model_optimizer: str = "adam"
     # every this many steps, move the filter ψ to the middle of the chain the generator draws
     # (symlens.recentre): eq. 5 transports ψ by ±(N-1)/2 powers only, so an off-centre filter
@@ -356,7 +359,7 @@ class LensConfig:
 CENTRINGS = ("scalar", "component")
 FILTER_NORMS = ("free", "unit")
 TAU_CLOCKS = ("lr", "steps")
-MODEL_OPTIMIZERS = ("adam", "adam-tensorwise")
+MODEL_OPTIMIZERS = ("adam", "adam-tensorwise", "adam-covariance")
 
 #: Named recipes: settings of the options that change the method (not its size).
 #: ``"faithful"`` is the authors' method; ``"symlens"`` is the best recipe the convergence

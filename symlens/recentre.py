@@ -78,6 +78,11 @@ def recentre_filter(psi: torch.Tensor, G_big: torch.Tensor, padding: int, optimi
     state = optimizer.state.get(psi, {}) if optimizer is not None else {}
     m = state.get("exp_avg")
     v = state.get("exp_avg_sq")
+    # an optimiser stepping in its own basis B (symlens.optim.BasisAdam) keeps its moments in
+    # B's coordinates, where the transport is Bᵀ R B
+    basis = optimizer.basis_of(psi) if hasattr(optimizer, "basis_of") else None
+    if basis is not None and stacked:
+        raise ValueError("recentre_filter: stacked filters with an optimiser basis are not supported")
     for i, k in enumerate(ks):
         if k == 0:
             continue
@@ -88,6 +93,8 @@ def recentre_filter(psi: torch.Tensor, G_big: torch.Tensor, padding: int, optimi
             ks[i] = 0
             continue
         ps[i] = (new * (old.norm() / new.norm())).to(ps.dtype)
+        if basis is not None:
+            R = basis.T @ R @ basis
         if m is not None:
             mi = m[i] if stacked else m
             mi.copy_((R @ mi.double()).to(mi.dtype))

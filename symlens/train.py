@@ -29,7 +29,7 @@ from .estimators import MarginalMixture, MaskedConditional
 from .group_conv import GroupConvolution
 from .losses import ModelLoss, estimator_loss, lift_orthogonality_loss, model_loss
 from .metrics import generator_cosine_similarity, generator_rmse
-from .optim import model_optimizer
+from .optim import covariance_basis, model_optimizer
 from .recentre import chain_offset, recentre_filter
 from .seriation import seriate_model, snap_model
 from .whitening import Whitening
@@ -192,12 +192,27 @@ class Trainer:
             self.whitening = Whitening.fit(X, self.config.whiten)
         return self.whitening(X)
 
+    def _set_covariance_basis(self, X) -> None:
+        """Give the model optimiser (``adam-covariance``) the eigenbasis U (N, N) of the
+        covariance of X (n, N), the data as the model sees them: ψ steps in U, A in
+        blockdiag(I_P, U, I_P), the padding's coordinates left as they are.  Fixed from then
+        on, and saved with the optimiser's state in checkpoints."""
+        U = covariance_basis(X).to(self.device)
+        gen = self.model.generator
+        big = torch.eye(gen.size, dtype=torch.float64, device=self.device)
+        big[gen.padding:gen.padding + self.dim, gen.padding:gen.padding + self.dim] = U
+        self.opt_model.set_basis(gen.A, big)
+        self.opt_model.set_basis(self.model.filter.psi, U)
+
     # ------------------------------------------------------------------ one step
     def _noise(self, sigma: float) -> torch.Tensor:
         return (sigma * torch.randn(self.dim, generator=self.noise_rng)).to(self.device)
 
     def train_step(self, x: torch.Tensor):
         """One simultaneous update on the batch x (B, N).  Returns (ModelLoss, estimator loss)."""
+        if self.config.model_optimizer == "adam-covariance" and self.opt_model.basis_of(self.model.generator.A) is None:
+            raise RuntimeError("model_optimizer 'adam-covariance' needs the training set's covariance basis: "
+                               "train through fit()")
         if not self.config.compile:
             return self._train_step(x)
         with warnings.catch_warnings():
@@ -357,6 +372,8 @@ class Trainer:
         """
         cfg = self.config
         X = self.prepare(X, fit=True)
+        if cfg.model_optimizer == "adam-covariance" and self.opt_model.basis_of(self.model.generator.A) is None:
+            self._set_covariance_basis(X)
         total = cfg.fit_steps if stop_at is None else min(stop_at, cfg.fit_steps)
         n = X.shape[0]
         if n < cfg.batch_size:

@@ -1,12 +1,14 @@
 """symlens.optim: Adam with one second moment per tensor, checked against hand-computed
-steps and against its defining property, invariance under an orthogonal change of basis."""
+steps and against its defining property, invariance under an orthogonal change of basis;
+Adam in a fixed basis, checked against torch's Adam on the reparametrised model."""
 
 import numpy as np
 import pytest
 import torch
 
 from symlens.config import get_profile
-from symlens.optim import TensorwiseAdam, model_optimizer
+from symlens.optim import BasisAdam, TensorwiseAdam, covariance_basis, model_optimizer
+from symlens.recentre import recentre_filter, recentring_matrix
 from symlens.train import Trainer
 
 
@@ -95,3 +97,158 @@ def test_trainer_uses_it_for_the_model_only():
     assert isinstance(tr.opt_model, TensorwiseAdam)
     assert type(tr.opt_est) is torch.optim.Adam
     assert isinstance(Trainer(get_profile("smoke", hidden=8, batch_size=28, n_batches=2), 7).opt_model, torch.optim.Adam)
+
+
+def _orthogonal(n, seed):
+    return np.linalg.qr(np.random.default_rng(seed).normal(size=(n, n)))[0]
+
+
+def _cubic_loss(P, W):
+    # any smooth non-quadratic function of a matrix or vector will do
+    return ((P * W).sum() ** 2 + (P ** 4).sum() + (P[..., 0] * P[..., -1]).sum())
+
+
+def test_basis_adam_without_a_basis_is_torch_adam():
+    rng = np.random.default_rng(0)
+    W = torch.tensor(rng.normal(size=(4, 3)))
+    ours = torch.nn.Parameter(torch.tensor(rng.normal(size=(4, 3))))
+    theirs = torch.nn.Parameter(ours.detach().clone())
+    o1 = BasisAdam([ours], lr=0.03, betas=(0.8, 0.99), eps=1e-7)
+    o2 = torch.optim.Adam([theirs], lr=0.03, betas=(0.8, 0.99), eps=1e-7)
+    for _ in range(25):
+        for p, o in ((ours, o1), (theirs, o2)):
+            o.zero_grad()
+            _cubic_loss(p, W).backward()
+            o.step()
+    torch.testing.assert_close(ours.detach(), theirs.detach(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (4, 3), (6,)])
+def test_basis_adam_is_adam_on_the_reparametrised_model(shape):
+    # P = L B R^T (or L b): torch's Adam on B traces the same P as BasisAdam on P
+    rng = np.random.default_rng(1)
+    L = torch.tensor(_orthogonal(shape[0], 2))
+    R = torch.tensor(_orthogonal(shape[-1], 3)) if len(shape) == 2 else None
+    W = torch.tensor(rng.normal(size=shape))
+    B = torch.nn.Parameter(torch.tensor(rng.normal(size=shape)))
+    to_p = (lambda b: L @ b @ R.T) if R is not None else (lambda b: L @ b)
+    P = torch.nn.Parameter(to_p(B).detach().clone())
+    ob = torch.optim.Adam([B], lr=0.02, betas=(0.9, 0.999), eps=1e-7)
+    op = BasisAdam([P], lr=0.02, betas=(0.9, 0.999), eps=1e-7)
+    op.set_basis(P, L, R) if R is not None else op.set_basis(P, L)
+    for _ in range(30):
+        ob.zero_grad()
+        _cubic_loss(to_p(B), W).backward()
+        ob.step()
+        op.zero_grad()
+        _cubic_loss(P, W).backward()
+        op.step()
+    torch.testing.assert_close(P.detach(), to_p(B).detach(), rtol=1e-9, atol=1e-10)
+    # and it is not plain Adam on P (so the check above can fail)
+    plain = torch.nn.Parameter(to_p(torch.tensor(rng.normal(size=shape))).detach())
+    assert not torch.allclose(plain, P.detach())
+
+
+def test_covariance_basis_makes_adam_follow_a_rotation_of_the_data():
+    # data x and x' = Q x: the quadratic fit of a generator-like matrix A to each, with Adam in
+    # each data's covariance basis, gives A' = Q A Q^T at every step; plain Adam does not
+    n, rng = 5, np.random.default_rng(4)
+    Q = torch.tensor(_orthogonal(n, 5))
+    X = torch.tensor(rng.normal(size=(400, n)) * np.linspace(0.2, 2.0, n))
+    T = torch.tensor(np.eye(n, k=-1))
+
+    def run(data, rotate, name):
+        A = torch.nn.Parameter(rotate(torch.full((n, n), 0.01, dtype=torch.float64)))
+        opt = model_optimizer(name, [A], lr=0.01, betas=(0.9, 0.999), eps=1e-9)
+        if name == "adam-covariance":
+            opt.set_basis(A, covariance_basis(data))
+        target = rotate(T)
+        for _ in range(20):
+            opt.zero_grad()
+            (((data @ (A - target).T) ** 2).mean() + ((A.T @ A) ** 2).sum()).backward()
+            opt.step()
+        return A.detach()
+
+    same = lambda M: M
+    turn = lambda M: Q @ M @ Q.T
+    ours = run(X, same, "adam-covariance"), run(X @ Q.T, turn, "adam-covariance")
+    torch.testing.assert_close(ours[1], Q @ ours[0] @ Q.T, rtol=1e-7, atol=1e-9)
+    plain = run(X, same, "adam"), run(X @ Q.T, turn, "adam")
+    assert (plain[1] - Q @ plain[0] @ Q.T).abs().max() > 1e-4
+
+
+def test_covariance_basis_recovers_constructed_eigenvectors():
+    n = 4
+    V = _orthogonal(n, 6)
+    Z = np.random.default_rng(7).normal(size=(20_000, n))
+    Z = (Z - Z.mean(0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(Z.T))).T  # exactly white
+    X = 3.0 + (Z * np.sqrt([0.5, 1.0, 4.0, 9.0])) @ V.T  # covariance V diag(.5, 1, 4, 9) V^T
+    U = covariance_basis(X).numpy()
+    np.testing.assert_allclose(np.abs(U.T @ V), np.eye(n), atol=1e-10)
+
+
+def test_set_basis_errors():
+    p, q = torch.nn.Parameter(torch.zeros(3)), torch.nn.Parameter(torch.zeros(2, 2))
+    opt = BasisAdam([p, q], lr=0.1)
+    with pytest.raises(ValueError, match="not orthonormal"):
+        opt.set_basis(p, 2 * torch.eye(3))
+    with pytest.raises(ValueError, match=r"must be \(3, 3\)"):
+        opt.set_basis(p, torch.eye(2))
+    with pytest.raises(ValueError, match="one basis"):
+        opt.set_basis(p, torch.eye(3), torch.eye(3))
+    with pytest.raises(ValueError, match="not one of"):
+        opt.set_basis(torch.nn.Parameter(torch.zeros(3)), torch.eye(3))
+    with pytest.raises(ValueError, match="sample matrix"):
+        covariance_basis(np.zeros(3))
+    p.grad = torch.ones(3)
+    opt.step()
+    with pytest.raises(RuntimeError, match="first step"):
+        opt.set_basis(p, torch.eye(3))
+    with pytest.raises(ValueError, match="stacked fits"):
+        model_optimizer("adam-covariance", [q], lr=0.1, betas=(0.9, 0.9), eps=1e-8, batch_dims=1)
+
+
+def test_recentring_moves_the_moments_in_the_optimisers_basis():
+    # the first moment, read in the data's coordinates (B m), must move by the same R as ψ
+    N, P = 5, 5
+    M = N + 2 * P
+    big = torch.zeros(M, M, dtype=torch.float64)
+    big[torch.arange(1, M), torch.arange(M - 1)] = 1.0  # the exact shift: ψ one pixel off-centre
+    psi = torch.nn.Parameter(torch.tensor([0.0, 0.0, 0.0, 1.0, 0.0], dtype=torch.float64))
+    B = torch.tensor(_orthogonal(N, 8))
+    opt = BasisAdam([psi], lr=0.1)
+    opt.set_basis(psi, B)
+    psi.grad = torch.tensor([0.3, -1.0, 0.5, 2.0, 0.1], dtype=torch.float64)
+    opt.step()
+    m_data = B @ opt.state[psi]["exp_avg"]
+    before = psi.detach().clone()
+    (k,) = recentre_filter(psi, big, P, opt)
+    assert k != 0
+    R = recentring_matrix(big, N, P, k)
+    moved = R @ before
+    torch.testing.assert_close(psi.detach(), moved * before.norm() / moved.norm())
+    torch.testing.assert_close(B @ opt.state[psi]["exp_avg"], R @ m_data)
+
+
+def test_trainer_sets_the_covariance_basis_at_fit_and_resumes_with_it(tmp_path):
+    from symlens.batched import BatchedTrainer
+    from symlens.data import make_dataset
+
+    cfg = get_profile("smoke", recipe="symlens", model_optimizer="adam-covariance", hidden=8, batch_size=28,
+                      n_batches=2, padding=3, epochs=2, steps_per_epoch=5)
+    X = torch.as_tensor(make_dataset("gaussian-dst", 56, dim=7, seed=0).X)
+    tr = Trainer(cfg, 7, seed=0)
+    with pytest.raises(RuntimeError, match="train through fit"):
+        tr.train_step(X[:28])
+    tr.fit(X, progress=False, stop_at=4, checkpoint_dir=tmp_path)
+    U = tr.opt_model.basis_of(tr.model.filter.psi)
+    np.testing.assert_allclose(U.numpy(), covariance_basis(X).numpy())
+    big = tr.opt_model.basis_of(tr.model.generator.A)
+    assert big.shape == (13, 13) and torch.equal(big[3:10, 3:10], U) and torch.equal(big[:3, :3], torch.eye(3, dtype=big.dtype))
+    again = Trainer(cfg, 7, seed=0)
+    again.load_checkpoint(tmp_path)
+    tr.fit(X, progress=False)
+    again.fit(X, progress=False)
+    np.testing.assert_array_equal(again.current_generator(), tr.current_generator())
+    with pytest.raises(ValueError, match="stacked fits"):
+        BatchedTrainer(cfg, 7, seeds=[0, 1])
