@@ -171,6 +171,11 @@ class LensConfig:
     # reparametrised, so the same objective): basis-independent, and each frequency pair of
     # A gets its own step size, as the dst datasets' own coordinates nearly give it
     model_optimizer: str = "adam"
+    # with "adam-covariance": the training time τ at which Adam leaves the covariance basis and
+    # returns to the data's own coordinates (its moments carried over), for the late phase;
+    # None: never.  In the N = 21 laboratory the eigenbasis forms the chains early and the
+    # pixel basis sharpens them late
+    covariance_until_tau: float | None = None
     # every this many steps, move the filter ψ to the middle of the chain the generator draws
     # (symlens.recentre): eq. 5 transports ψ by ±(N-1)/2 powers only, so an off-centre filter
     # leaves the far end of the window unseen by the loss.  0: never (faithful)
@@ -299,6 +304,13 @@ class LensConfig:
             raise ValueError(f"unknown tau_clock {self.tau_clock!r}; choose one of {TAU_CLOCKS}")
         if self.model_optimizer not in MODEL_OPTIMIZERS:
             raise ValueError(f"unknown model_optimizer {self.model_optimizer!r}; choose one of {MODEL_OPTIMIZERS}")
+        if self.covariance_until_tau is not None:
+            if self.model_optimizer != "adam-covariance":
+                raise ValueError("covariance_until_tau needs model_optimizer='adam-covariance', "
+                                 f"got {self.model_optimizer!r}")
+            if not 0.0 < self.covariance_until_tau < 1.0:
+                raise ValueError(f"covariance_until_tau must be None or a training time in (0, 1), "
+                                 f"got {self.covariance_until_tau!r}")
         if self.filter_norm not in FILTER_NORMS:
             raise ValueError(f"unknown filter_norm {self.filter_norm!r}; choose one of {FILTER_NORMS}")
         if self.size_dim is not None and self.batch_size < self.size_dim:

@@ -152,6 +152,23 @@ class BasisAdam(torch.optim.Optimizer):
                 raise ValueError(f"the {name} basis is not orthonormal")
         self._bases[p] = (L, R)
 
+    @torch.no_grad()
+    def release_basis(self, p: torch.Tensor) -> None:
+        """Step ``p`` in its own coordinates from now on, its moments carried over: the first
+        moment exactly (L m Rᵀ), the second as the diagonal of its rotation ((L∘L) v (R∘R)ᵀ,
+        exact for a signed permutation), so the step sizes stay where they were."""
+        L, R = self._bases.pop(p)
+        state = self.state.get(p)
+        if not state:
+            return
+        m, v = state["exp_avg"].double(), state["exp_avg_sq"].double()
+        if R is None:
+            m, v = L @ m, L.square() @ v
+        else:
+            m, v = L @ m @ R.T, L.square() @ v @ R.square().T
+        state["exp_avg"] = m.to(p.dtype)
+        state["exp_avg_sq"] = v.to(p.dtype)
+
     def basis_of(self, p: torch.Tensor) -> torch.Tensor | None:
         """The left basis of ``p`` (its only one for a vector), or None."""
         b = self._bases.get(p)

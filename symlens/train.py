@@ -29,7 +29,7 @@ from .estimators import MarginalMixture, MaskedConditional
 from .group_conv import GroupConvolution
 from .losses import ModelLoss, estimator_loss, lift_orthogonality_loss, model_loss
 from .metrics import generator_cosine_similarity, generator_rmse
-from .optim import covariance_basis, model_optimizer
+from .optim import BasisAdam, covariance_basis, model_optimizer
 from .recentre import chain_offset, recentre_filter
 from .seriation import seriate_model, snap_model
 from .whitening import Whitening
@@ -192,6 +192,14 @@ class Trainer:
             self.whitening = Whitening.fit(X, self.config.whiten)
         return self.whitening(X)
 
+    def _in_covariance_basis(self, step: int) -> bool:
+        """Whether step ``step`` (0-based) is taken in the covariance basis (``adam-covariance``,
+        before τ reaches ``covariance_until_tau``)."""
+        cfg = self.config
+        if cfg.model_optimizer != "adam-covariance":
+            return False
+        return cfg.covariance_until_tau is None or step == 0 or training_time(cfg, step - 1) < cfg.covariance_until_tau
+
     def _set_covariance_basis(self, X) -> None:
         """Give the model optimiser (``adam-covariance``) the eigenbasis U (N, N) of the
         covariance of X (n, N), the data as the model sees them: ψ steps in U, A in
@@ -210,7 +218,7 @@ class Trainer:
 
     def train_step(self, x: torch.Tensor):
         """One simultaneous update on the batch x (B, N).  Returns (ModelLoss, estimator loss)."""
-        if self.config.model_optimizer == "adam-covariance" and self.opt_model.basis_of(self.model.generator.A) is None:
+        if self._in_covariance_basis(self.step) and self.opt_model.basis_of(self.model.generator.A) is None:
             raise RuntimeError("model_optimizer 'adam-covariance' needs the training set's covariance basis: "
                                "train through fit()")
         if not self.config.compile:
@@ -237,6 +245,10 @@ class Trainer:
         if self.config.generator_noise:
             kick_generator(self.model.generator.A, self.config, step, self.generator_rng)
         self.step += 1
+        if self.opt_model.__class__ is BasisAdam and not self._in_covariance_basis(self.step) \
+                and self.opt_model.basis_of(self.model.generator.A) is not None:
+            self.opt_model.release_basis(self.model.generator.A)
+            self.opt_model.release_basis(self.model.filter.psi)
         if recentre_due(self.config, self.step):
             with torch.no_grad():
                 recentre_filter(self.model.filter.psi, self.model.generator.big(),
@@ -372,7 +384,7 @@ class Trainer:
         """
         cfg = self.config
         X = self.prepare(X, fit=True)
-        if cfg.model_optimizer == "adam-covariance" and self.opt_model.basis_of(self.model.generator.A) is None:
+        if self._in_covariance_basis(self.step) and self.opt_model.basis_of(self.model.generator.A) is None:
             self._set_covariance_basis(X)
         total = cfg.fit_steps if stop_at is None else min(stop_at, cfg.fit_steps)
         n = X.shape[0]

@@ -252,3 +252,58 @@ def test_trainer_sets_the_covariance_basis_at_fit_and_resumes_with_it(tmp_path):
     np.testing.assert_array_equal(again.current_generator(), tr.current_generator())
     with pytest.raises(ValueError, match="stacked fits"):
         BatchedTrainer(cfg, 7, seeds=[0, 1])
+
+
+def test_releasing_a_signed_permutation_basis_is_plain_adam_throughout():
+    # Adam is blind to a signed permutation of coordinates, so stepping in one and then
+    # releasing it (moments carried over) must trace plain Adam exactly
+    rng = np.random.default_rng(9)
+    W = torch.tensor(rng.normal(size=(4, 4)))
+    L = torch.eye(4, dtype=torch.float64)[[2, 0, 3, 1]] * torch.tensor([1.0, -1.0, -1.0, 1.0], dtype=torch.float64)[:, None]
+    ours = torch.nn.Parameter(torch.tensor(rng.normal(size=(4, 4))))
+    theirs = torch.nn.Parameter(ours.detach().clone())
+    o1 = BasisAdam([ours], lr=0.02, eps=1e-9)
+    o1.set_basis(ours, L, L.flip(0))
+    o2 = torch.optim.Adam([theirs], lr=0.02, eps=1e-9)
+    for step in range(20):
+        if step == 10:
+            o1.release_basis(ours)
+            assert o1.basis_of(ours) is None
+        for p, o in ((ours, o1), (theirs, o2)):
+            o.zero_grad()
+            _cubic_loss(p, W).backward()
+            o.step()
+    torch.testing.assert_close(ours.detach(), theirs.detach(), rtol=1e-10, atol=1e-12)
+
+
+def test_trainer_leaves_the_covariance_basis_at_its_tau_and_resumes_across_it(tmp_path):
+    from symlens.data import make_dataset
+    from symlens.schedules import training_time
+
+    cfg = get_profile("smoke", recipe="symlens", model_optimizer="adam-covariance", covariance_until_tau=0.5,
+                      hidden=8, batch_size=28, n_batches=2, padding=3, epochs=4, steps_per_epoch=5)
+    X = torch.as_tensor(make_dataset("gaussian-dst", 56, dim=7, seed=0).X)
+    switch = next(s for s in range(cfg.fit_steps) if training_time(cfg, s) >= 0.5) + 1  # steps taken in the basis
+    tr = Trainer(cfg, 7, seed=0)
+    tr.fit(X, progress=False, stop_at=switch - 1)
+    assert tr.opt_model.basis_of(tr.model.generator.A) is not None
+    tr.fit(X, progress=False, stop_at=switch, checkpoint_dir=tmp_path)
+    assert tr.opt_model.basis_of(tr.model.generator.A) is None and tr.opt_model.basis_of(tr.model.filter.psi) is None
+    again = Trainer(cfg, 7, seed=0)
+    again.load_checkpoint(tmp_path)
+    tr.fit(X, progress=False)
+    again.fit(X, progress=False)  # must not set the basis again
+    assert again.opt_model.basis_of(again.model.generator.A) is None
+    np.testing.assert_array_equal(again.current_generator(), tr.current_generator())
+    # and the switch changed the fit (so the checks above can fail)
+    never = Trainer(get_profile("smoke", recipe="symlens", model_optimizer="adam-covariance", hidden=8, batch_size=28,
+                                n_batches=2, padding=3, epochs=4, steps_per_epoch=5), 7, seed=0)
+    never.fit(X, progress=False)
+    assert not np.allclose(never.current_generator(), tr.current_generator())
+
+
+@pytest.mark.parametrize("kw, match", [(dict(covariance_until_tau=0.5), "needs model_optimizer"),
+                                       (dict(model_optimizer="adam-covariance", covariance_until_tau=1.0), r"in \(0, 1\)")])
+def test_covariance_until_tau_is_checked(kw, match):
+    with pytest.raises(ValueError, match=match):
+        get_profile("smoke", **kw)
