@@ -1668,6 +1668,7 @@ finding("C63", "The Legendre fits of α 3 and the slower ordering phase at N = 3
         f"confirmed if the paired mean cos rises by at least 0.05 and a fit reaches {COS_TARGET}; partly if it rises by at "
         "least 0.05; refuted otherwise (prediction written before the runs)")
 
+
 def _polish_final_rates(new_root, base_root):
     pairs, commits = _paired_runs(new_root, base_root)
     gain = _mean(b - a for *_, a, b in pairs)
@@ -1705,6 +1706,7 @@ finding("C67", "The slower schedule that frees the Legendre chains at N = 21 als
         "confirmed if the paired mean cos of the 8 Gaussian fits moves by less than 0.05 either way against `ser08`; "
         "refuted otherwise (addendum to the prediction written before these runs)")
 
+
 def _four_times_steps(new_root, base_root, twelve_root):
     pairs, commits = _paired_runs(new_root, base_root)
     twelve = {(ds, sd): _final_cos(twelve_root / ds / sd) for ds, sd, *_ in pairs
@@ -1721,6 +1723,160 @@ finding("C68", "The N = 33 Legendre fits that formed a chain at 12 000 steps con
         ["cpu/alpha3-kz-24k", "cpu/alpha3-kz", "cpu/alpha3-kz-12k"], _four_times_steps,
         f"confirmed if one of the two fits reaches {COS_TARGET}; partly if both end at 0.85 or more; refuted otherwise "
         "(prediction written before the runs)")
+
+
+def _basis_lab(arm_ds, rule):
+    """legendre-eigen or legendre-haar (study optimiser_basis) against legendre-translation and
+    legendre-dst (alignment_kz), all with the Legendre setting at N = 21, paired by seed: the
+    same hidden signals in another basis.  ``rule(new, translation, dst)`` gets mean cosines."""
+    def measure(new_path, base_path):
+        rows = [r for r in _jsonl(new_path) + _jsonl(base_path) if r["setting"] == "ser08-a3-kz"]
+        by = {}
+        for r in rows:
+            by.setdefault(r["dataset"], {}).setdefault(r["seed"], r)
+        new, tr, dst = by[arm_ds], by["legendre-translation"], by["legendre-dst"]
+        seeds = sorted(set(new) & set(tr) & set(dst))
+        d = np.array([new[s]["cos"] - tr[s]["cos"] for s in seeds])
+        m_new, m_tr, m_dst = (_mean(x[s]["cos"] for s in seeds) for x in (new, tr, dst))
+        measured = (f"N = 21, α 3 + slow ordering, 3 000 steps, seeds {seeds[0]}-{seeds[-1]}: {arm_ds} {m_new:.3f}, "
+                    f"legendre-translation {m_tr:.3f}, legendre-dst {m_dst:.3f} (paired against translation "
+                    f"{d.mean():+.3f} ± {d.std(ddof=1) / np.sqrt(len(d)):.3f}); fits ≥ 0.9: "
+                    f"{sum(new[s]['cos'] >= 0.9 for s in seeds)}, {sum(tr[s]['cos'] >= 0.9 for s in seeds)}, "
+                    f"{sum(dst[s]['cos'] >= 0.9 for s in seeds)}")
+        return measured, rule(m_new, m_tr, m_dst), _commits([new[s] for s in seeds] + [tr[s] for s in seeds])
+    return measure
+
+
+finding("C69", "The dst datasets train better because their coordinates are nearly the eigenbasis of the data's "
+        "covariance, in which Adam's coordinate-wise steps suit the problem: written in that basis, "
+        "legendre-translation trains like legendre-dst.",
+        ["lab/optimiser_basis/runs.jsonl", "lab/alignment_kz/runs.jsonl"],
+        _basis_lab("legendre-eigen", lambda e, t, d: "confirmed" if e >= t + 0.03 and abs(e - d) <= 0.05
+                   else "refuted"),
+        "confirmed if the eigenbasis fits' mean is at least 0.03 above legendre-translation's and within 0.05 of "
+        "legendre-dst's; refuted otherwise (prediction written before the runs)")
+
+finding("C70", "A dense basis is the worst for Adam's coordinate-wise steps: behind a Haar-random basis the "
+        "Legendre fits end below those in the pixel basis.",
+        ["lab/optimiser_basis/runs.jsonl", "lab/alignment_kz/runs.jsonl"],
+        _basis_lab("legendre-haar", lambda h, t, d: "confirmed" if h <= t - 0.05 else "refuted"),
+        "confirmed if the Haar-basis fits' mean is at least 0.05 below legendre-translation's; refuted otherwise "
+        "(prediction written before the runs)")
+
+
+def _covariance_adam(datasets, rule):
+    """The N = 33 fits with ``model_optimizer="adam-covariance"`` against the same recipe with the
+    faithful Adam, on ``datasets`` only; ``rule(pairs)`` -> verdict, pairs (dataset, seed, base, new)."""
+    def measure(new_root, base_root):
+        pairs, commits = _paired_runs(new_root, base_root)
+        pairs = [q for q in pairs if q[0] in datasets]
+        measured = (f"N = 33, {len(pairs)} fits: mean cos {_mean(a for *_, a, _ in pairs):.3f} (faithful Adam) → "
+                    f"{_mean(b for *_, b in pairs):.3f} (Adam in the covariance eigenbasis; "
+                    + ", ".join(f"{ds} {sd} {a:.3f} → {b:.3f}" for ds, sd, a, b in pairs)
+                    + f"); ≥ {COS_TARGET}: {sum(a >= COS_TARGET for *_, a, _ in pairs)} → "
+                    f"{sum(b >= COS_TARGET for *_, b in pairs)}")
+        return measured, rule(pairs), commits
+    return measure
+
+
+def _q1(pairs):
+    parts = (sum(b >= COS_TARGET for *_, b in pairs) >= 4, _mean(b for *_, b in pairs) >= 0.90)
+    return "confirmed" if all(parts) else "partly" if any(parts) else "refuted"
+
+
+def _q3(pairs):
+    moved = [b - a for ds, _, a, b in pairs if ds != "legendre-dst"]
+    dst = [b - a for ds, _, a, b in pairs if ds == "legendre-dst"]
+    first = _mean(moved) >= 0.05
+    return "confirmed" if first and abs(_mean(dst)) < 0.05 else "partly" if first else "refuted"
+
+
+finding("C71", "Adam's steps taken in the eigenbasis of the training set's covariance (`model_optimizer="
+        "\"adam-covariance\"`), which the dst datasets' coordinates nearly are, let the `symlens` defaults converge on "
+        "gaussian-translation and gaussian-permuted at N = 33 as they do on gaussian-dst.",
+        ["cpu/adam-covariance/symlens", "cpu/03_accuracy/runs-symlens"],
+        _covariance_adam({"gaussian-translation", "gaussian-permuted"}, _q1),
+        f"confirmed if at least 4 of the 6 fits reach {COS_TARGET} and their mean is at least 0.90; partly if one of "
+        "the two holds; refuted otherwise (prediction written before the runs)")
+
+finding("C72", "With the Legendre setting (α 3, slower ordering) at N = 33, Adam in the covariance eigenbasis lifts "
+        "the translation and permuted Legendre sets and leaves legendre-dst as it was.",
+        ["cpu/adam-covariance/alpha3-kz", "cpu/alpha3-kz"],
+        _covariance_adam({"legendre-translation", "legendre-permuted", "legendre-dst"}, _q3),
+        "confirmed if the mean of the four translation and permuted fits rises by at least 0.05 and legendre-dst "
+        "moves by less than 0.05; partly if only the first holds; refuted otherwise (prediction written before "
+        "the runs)")
+
+def _switch_lab(arms, rule):
+    """Arms of study basis_switch (legendre-translation, N = 21) against the same seeds'
+    legendre-translation (alignment_kz, faithful Adam) and legendre-eigen (optimiser_basis)
+    fits; ``rule(means, base, eigen, gains)`` with per-arm mean cos and paired gains over base."""
+    def measure(path, eigen_path, base_path):
+        rows = _jsonl(path)
+        base = {r["seed"]: r for r in _jsonl(base_path)
+                if r["setting"] == "ser08-a3-kz" and r["dataset"] == "legendre-translation"}
+        eigen = {r["seed"]: r for r in _jsonl(eigen_path)
+                 if r["setting"] == "ser08-a3-kz" and r["dataset"] == "legendre-eigen"}
+        fits = {a: {r["seed"]: r for r in rows if r["setting"] == a} for a in arms}
+        seeds = sorted(set(base) & set(eigen) & set.intersection(*(set(f) for f in fits.values())))
+        means = {a: _mean(fits[a][s]["cos"] for s in seeds) for a in arms}
+        gains = {a: _mean(fits[a][s]["cos"] - base[s]["cos"] for s in seeds) for a in arms}
+        m_base, m_eigen = _mean(base[s]["cos"] for s in seeds), _mean(eigen[s]["cos"] for s in seeds)
+        measured = (f"N = 21, legendre-translation, α 3 + slow ordering, 3 000 steps, seeds {seeds[0]}-{seeds[-1]}: "
+                    f"faithful Adam {m_base:.3f}, the data in their eigenbasis {m_eigen:.3f}; "
+                    + "; ".join(f"{a} {means[a]:.3f} (paired {gains[a]:+.3f}, ≥ 0.9: "
+                                f"{sum(fits[a][s]['cos'] >= 0.9 for s in seeds)})" for a in arms))
+        return (measured, rule(means, m_base, m_eigen, gains),
+                _commits([fits[a][s] for a in arms for s in seeds] + [base[s] for s in seeds]))
+    return measure
+
+
+finding("C73", "The option `model_optimizer=\"adam-covariance\"` does on legendre-translation what writing the data "
+        "in their covariance eigenbasis did (N = 21, the Legendre setting).",
+        ["lab/basis_switch/runs.jsonl", "lab/optimiser_basis/runs.jsonl", "lab/alignment_kz/runs.jsonl"],
+        _switch_lab(["a3kz-cov"], lambda m, b, e, g: "confirmed" if abs(m["a3kz-cov"] - e) <= 0.05
+                    and m["a3kz-cov"] >= b + 0.03 else "refuted"),
+        "confirmed if the option's mean is within 0.05 of the eigenbasis fits' and at least 0.03 above the faithful "
+        "Adam's; refuted otherwise (prediction written before the runs)")
+
+finding("C74", "Adam in the covariance basis early and in the data's coordinates late (`covariance_until_tau` 0.5 or "
+        "0.7) keeps both gains: the chains form as in the eigenbasis and sharpen as in the pixel basis.",
+        ["lab/basis_switch/runs.jsonl", "lab/optimiser_basis/runs.jsonl", "lab/alignment_kz/runs.jsonl"],
+        _switch_lab(["a3kz-cov0.5", "a3kz-cov0.7"],
+                    lambda m, b, e, g: "confirmed" if max(m.values()) >= 0.83
+                    and g[max(m, key=m.get)] >= 0.05 else "refuted"),
+        "confirmed if the better switch arm averages at least 0.83 with a paired gain of at least 0.05 over the "
+        "faithful Adam; refuted otherwise (prediction written before the runs)")
+
+def _gaussian_bases(path):
+    rows = [r for r in _jsonl(path) if r["setting"] == "ser08" and r["dataset"].startswith("gaussian-")]
+    by = {}
+    for r in rows:
+        by.setdefault(r["dataset"], {})[r["seed"]] = r["cos"]
+    tr, dst, eig = by["gaussian-translation"], by["gaussian-dst"], by["gaussian-eigen"]
+    seeds = sorted(set(tr) & set(dst) & set(eig))
+    m_tr, m_dst, m_eig = (_mean(x[s] for s in seeds) for x in (tr, dst, eig))
+    measured = (f"N = 21, `ser08`, 3 000 steps, seeds {seeds[0]}-{seeds[-1]}: gaussian-translation {m_tr:.3f}, "
+                f"gaussian-dst {m_dst:.3f}, gaussian-eigen {m_eig:.3f}; fits ≥ 0.95: "
+                f"{sum(tr[s] >= 0.95 for s in seeds)}, {sum(dst[s] >= 0.95 for s in seeds)}, "
+                f"{sum(eig[s] >= 0.95 for s in seeds)}")
+    ok = m_dst >= m_tr + 0.05 and m_eig >= m_tr + 0.05 and abs(m_dst - m_eig) <= 0.05
+    return measured, "confirmed" if ok else "refuted", _commits(rows)
+
+
+finding("C75", "On Gaussian data too (N = 21), the covariance eigenbasis and the DST basis, which nearly coincide, "
+        "both train better than the pixel basis.",
+        ["lab/optimiser_basis/runs.jsonl"], _gaussian_bases,
+        "confirmed if gaussian-eigen and gaussian-dst each beat gaussian-translation by at least 0.05 in mean cos and "
+        "lie within 0.05 of each other; refuted otherwise (prediction written before the runs)")
+
+finding("C76", "The N = 33 Legendre fits of Adam in the covariance basis, most still climbing, reach the target "
+        "given a polish (3 000 more steps at τ = 1 at three times the final rates).",
+        ["cpu/adam-covariance-polish/x3", "cpu/adam-covariance/alpha3-kz"],
+        _paired("the Legendre fits of Adam in the covariance basis polished 3 000 steps at × 3 the final rates against "
+                "the same fits unpolished", bar=0.05),
+        f"confirmed if the paired mean cos rises by at least 0.05 and a fit reaches {COS_TARGET}; partly if it rises "
+        "by at least 0.05; refuted otherwise (prediction written before the runs)")
 
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
@@ -1814,7 +1970,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 69)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 77)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
