@@ -41,6 +41,22 @@ from .config import MODEL_OPTIMIZERS
 __all__ = ["BasisAdam", "MODEL_OPTIMIZERS", "TensorwiseAdam", "covariance_basis", "model_optimizer"]
 
 
+def _check_hyperparameters(lr: float, betas: tuple[float, float], eps: float) -> None:
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
+        raise ValueError(f"betas must lie in [0, 1), got {betas!r}")
+    if not eps >= 0:
+        raise ValueError(f"eps must be >= 0, got {eps!r}")
+
+
+def _evaluate(closure):
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
+
+
 class TensorwiseAdam(torch.optim.Optimizer):
     """Adam whose second moment is one scalar per tensor (per fit, for stacked tensors).
 
@@ -56,22 +72,14 @@ class TensorwiseAdam(torch.optim.Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, batch_dims: int = 0):
-        if not lr > 0:
-            raise ValueError(f"lr must be positive, got {lr!r}")
-        if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
-            raise ValueError(f"betas must lie in [0, 1), got {betas!r}")
-        if not eps >= 0:
-            raise ValueError(f"eps must be >= 0, got {eps!r}")
+        _check_hyperparameters(lr, betas, eps)
         if batch_dims < 0:
             raise ValueError(f"batch_dims must be >= 0, got {batch_dims!r}")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, batch_dims=batch_dims))
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _evaluate(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lead = group["batch_dims"]
@@ -117,12 +125,7 @@ class BasisAdam(torch.optim.Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
-        if not lr > 0:
-            raise ValueError(f"lr must be positive, got {lr!r}")
-        if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
-            raise ValueError(f"betas must lie in [0, 1), got {betas!r}")
-        if not eps >= 0:
-            raise ValueError(f"eps must be >= 0, got {eps!r}")
+        _check_hyperparameters(lr, betas, eps)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
         self._bases: dict[torch.Tensor, tuple[torch.Tensor, torch.Tensor | None]] = {}
 
@@ -184,10 +187,7 @@ class BasisAdam(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _evaluate(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             for p in group["params"]:

@@ -82,6 +82,9 @@ def test_stacked_tensors_keep_their_own_second_moment():
 def test_bad_arguments(kw, match):
     with pytest.raises(ValueError, match=match):
         TensorwiseAdam([torch.nn.Parameter(torch.zeros(2))], **{"lr": 1e-3, "eps": 1e-8, **kw})
+    if "batch_dims" not in kw:
+        with pytest.raises(ValueError, match=match):
+            BasisAdam([torch.nn.Parameter(torch.zeros(2))], **{"lr": 1e-3, "eps": 1e-8, **kw})
 
 
 def test_unknown_optimizer_is_refused():
