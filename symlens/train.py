@@ -29,7 +29,7 @@ from .estimators import MarginalMixture, MaskedConditional
 from .group_conv import GroupConvolution
 from .losses import ModelLoss, estimator_loss, lift_orthogonality_loss, model_loss
 from .metrics import generator_cosine_similarity, generator_rmse
-from .optim import BasisAdam, covariance_basis, model_optimizer
+from .optim import covariance_basis, model_optimizer
 from .recentre import chain_offset, recentre_filter
 from .seriation import seriate_model, snap_model
 from .whitening import Whitening
@@ -245,7 +245,7 @@ class Trainer:
         if self.config.generator_noise:
             kick_generator(self.model.generator.A, self.config, step, self.generator_rng)
         self.step += 1
-        if self.opt_model.__class__ is BasisAdam and not self._in_covariance_basis(self.step) \
+        if self.config.covariance_until_tau is not None and not self._in_covariance_basis(self.step) \
                 and self.opt_model.basis_of(self.model.generator.A) is not None:
             self.opt_model.release_basis(self.model.generator.A)
             self.opt_model.release_basis(self.model.filter.psi)

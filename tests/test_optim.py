@@ -233,13 +233,23 @@ def test_recentring_moves_the_moments_in_the_optimisers_basis():
     torch.testing.assert_close(B @ opt.state[psi]["exp_avg"], R @ m_data)
 
 
-def test_trainer_sets_the_covariance_basis_at_fit_and_resumes_with_it(tmp_path):
-    from symlens.batched import BatchedTrainer
+def _covariance_config(**kw):
+    """A seconds-long `adam-covariance` fit at N = 7 (28-sample batches, 5 steps an epoch)."""
+    return get_profile("smoke", recipe="symlens", model_optimizer="adam-covariance", hidden=8, batch_size=28,
+                       n_batches=2, padding=3, steps_per_epoch=5, **kw)
+
+
+def _small_data():
     from symlens.data import make_dataset
 
-    cfg = get_profile("smoke", recipe="symlens", model_optimizer="adam-covariance", hidden=8, batch_size=28,
-                      n_batches=2, padding=3, epochs=2, steps_per_epoch=5)
-    X = torch.as_tensor(make_dataset("gaussian-dst", 56, dim=7, seed=0).X)
+    return torch.as_tensor(make_dataset("gaussian-dst", 56, dim=7, seed=0).X)
+
+
+def test_trainer_sets_the_covariance_basis_at_fit_and_resumes_with_it(tmp_path):
+    from symlens.batched import BatchedTrainer
+
+    cfg = _covariance_config(epochs=2)
+    X = _small_data()
     tr = Trainer(cfg, 7, seed=0)
     with pytest.raises(RuntimeError, match="train through fit"):
         tr.train_step(X[:28])
@@ -280,12 +290,10 @@ def test_releasing_a_signed_permutation_basis_is_plain_adam_throughout():
 
 
 def test_trainer_leaves_the_covariance_basis_at_its_tau_and_resumes_across_it(tmp_path):
-    from symlens.data import make_dataset
     from symlens.schedules import training_time
 
-    cfg = get_profile("smoke", recipe="symlens", model_optimizer="adam-covariance", covariance_until_tau=0.5,
-                      hidden=8, batch_size=28, n_batches=2, padding=3, epochs=4, steps_per_epoch=5)
-    X = torch.as_tensor(make_dataset("gaussian-dst", 56, dim=7, seed=0).X)
+    cfg = _covariance_config(epochs=4, covariance_until_tau=0.5)
+    X = _small_data()
     switch = next(s for s in range(cfg.fit_steps) if training_time(cfg, s) >= 0.5) + 1  # steps taken in the basis
     tr = Trainer(cfg, 7, seed=0)
     tr.fit(X, progress=False, stop_at=switch - 1)
@@ -299,8 +307,7 @@ def test_trainer_leaves_the_covariance_basis_at_its_tau_and_resumes_across_it(tm
     assert again.opt_model.basis_of(again.model.generator.A) is None
     np.testing.assert_array_equal(again.current_generator(), tr.current_generator())
     # and the switch changed the fit (so the checks above can fail)
-    never = Trainer(get_profile("smoke", recipe="symlens", model_optimizer="adam-covariance", hidden=8, batch_size=28,
-                                n_batches=2, padding=3, epochs=4, steps_per_epoch=5), 7, seed=0)
+    never = Trainer(_covariance_config(epochs=4), 7, seed=0)
     never.fit(X, progress=False)
     assert not np.allclose(never.current_generator(), tr.current_generator())
 
