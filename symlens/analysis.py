@@ -38,6 +38,7 @@ __all__ = [
     "fit_estimators",
     "conjugation_similarity",
     "defect_census",
+    "smeared_defects",
     "row_positions",
     "chain_speed",
     "lift_orthogonality_defect",
@@ -151,6 +152,38 @@ def defect_census(G, Q, threshold: float = 0.5, end: int = 3) -> dict:
         "entrance_weight": float(diag[:end].mean()),
         "defects": int(walls + counts["x"] + counts["o"] + max(counts["."] - 1, 0)),
     }
+
+
+def smeared_defects(G, Q, sharp: float = 0.9, exit_norm: float = 0.5) -> dict:
+    """Defects that :func:`defect_census` reads as links but that spread one pixel's move
+    over several: runs of consecutive *blurred* pixels of a learned generator.
+
+    H = Qᵀ G Q (N, N), G the cropped generator.  Column j (where G sends pixel j) is blurred
+    when its largest |entry| is below ``sharp`` times the column's norm; columns of norm below
+    ``exit_norm`` (the chain's exit into the padding, which the crop cuts off) are left out
+    and end a run.  The true shift has no blurred column; a wall that one link carries has
+    at most one; a move mixed over w neighbouring pixels gives a run of width about w.
+
+    Returns ``blurred`` (count), ``widths`` (run lengths, in pixel order), ``widest`` (0 if
+    none) and ``sharpness`` (N floats: largest |entry| / norm, NaN for exit columns).
+    """
+    H = hidden_basis(G, Q)
+    norms = np.linalg.norm(H, axis=0)
+    peak = np.abs(H).max(axis=0)
+    exit_ = norms < exit_norm
+    ratio = np.where(exit_, np.nan, peak / np.where(exit_, 1.0, norms))
+    blurred = ~exit_ & (ratio < sharp)
+    widths, run = [], 0
+    for b in blurred:
+        if b:
+            run += 1
+        elif run:
+            widths.append(run)
+            run = 0
+    if run:
+        widths.append(run)
+    return {"blurred": int(blurred.sum()), "widths": widths, "widest": max(widths, default=0),
+            "sharpness": [float(r) for r in ratio]}
 
 
 def orientation_field(G, Q) -> np.ndarray:

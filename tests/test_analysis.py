@@ -215,6 +215,34 @@ def test_defect_census_reads_the_hidden_basis():
     assert analysis.defect_census(Gs, np.eye(N))["chain"] == "+++.++++."
 
 
+def test_smeared_defects_of_constructed_chains():
+    N = 11
+    perfect = analysis.smeared_defects(data.shift_matrix(N), np.eye(N))
+    assert perfect["blurred"] == 0 and perfect["widths"] == [] and perfect["widest"] == 0
+    assert np.isnan(perfect["sharpness"][-1]) and perfect["sharpness"][0] == pytest.approx(1.0)
+    G = data.shift_matrix(N)
+    # pixels 2-4 move together onto 3-5 through an orthogonal mix whose entries are all
+    # at most 2/3 of their column's norm: one defect three pixels wide
+    G[3:6, 2:5] = np.array([[1, 2, 2], [2, 1, -2], [2, -2, 1]]) / 3.0
+    # pixel 7 split 0.8 / 0.6 between 8 and 9 (ratio 0.8): a defect one pixel wide
+    G[:, 7] = 0.0
+    G[8, 7], G[9, 7] = 0.8, 0.6
+    # pixel 8 half leaves through the padding but is sharp: neither blurred nor an exit
+    G[:, 8] = 0.0
+    G[9, 8] = 0.6
+    c = analysis.smeared_defects(G, np.eye(N))
+    assert c["widths"] == [3, 1] and c["blurred"] == 4 and c["widest"] == 3
+    assert c["sharpness"][7] == pytest.approx(0.8) and c["sharpness"][8] == pytest.approx(1.0)
+    # read through the basis the data come in
+    Q = data.transform_matrix("dst", N)
+    assert analysis.smeared_defects(Q @ G @ Q.T, Q)["widths"] == [3, 1]
+    # a column that mostly leaves the window ends a run and is not counted
+    G[:, 3] = 0.0
+    G[4, 3], G[5, 3] = 0.3, 0.3
+    c = analysis.smeared_defects(G, np.eye(N))
+    assert c["widths"] == [1, 1, 1] and np.isnan(c["sharpness"][3])
+
+
 def test_standardized_follows_the_layer_for_both_centrings():
     from symlens.group_conv import standardize
 
