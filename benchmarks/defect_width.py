@@ -131,7 +131,7 @@ def plot(rows, path: Path, family) -> None:
         rs = [r for r in rows if family(r) == fam]
         ax[0].scatter([r["blurred"] for r in rs], [r["cos"] for r in rs], s=16, color=colour, label=fam)
         widths = [int(x) for r in rs if r["cos"] < 0.95 for x in r["widths"].split()]
-        ax[1].hist(widths, bins=np.arange(0.5, 16.5), alpha=0.6, color=colour, label=fam)
+        ax[1].hist(widths, bins=np.arange(0.5, len(rows[0]["census_chain"]) + 1.5), alpha=0.6, color=colour, label=fam)
     ax[0].set_xlabel("blurred pixels of the generator")
     ax[0].set_ylabel("cos with the true generator")
     ax[0].axhline(0.95, color="grey", lw=0.8, ls=":")
