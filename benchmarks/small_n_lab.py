@@ -183,6 +183,7 @@ def fit_one(job: dict) -> dict:
     from symlens.io import processor_model
     from symlens.lens import SymmetryLens
     from symlens.metrics import generator_cosine_similarity
+    from symlens.schedules import training_time
     from symlens.train import Trainer
 
     N = job["dim"]
@@ -193,12 +194,24 @@ def fit_one(job: dict) -> dict:
     cfg = get_profile(job["profile"], **{**sizes, **job["overrides"], **whiten})
     data = lab_dataset(job["dataset"], cfg.training_samples, N, job["data_seed"], **job["data"])
     lens = SymmetryLens(cfg, seed=job["seed"], device="cpu", progress=False)
+    scores = []
     t0 = time.perf_counter()
     if job.get("oracle_filter"):
         # a diagnostic that uses the truth: ψ starts at the hidden basis's middle pixel
         lens._trainer = Trainer(cfg, N, seed=job["seed"], device="cpu")
         with torch.no_grad():
             lens._trainer.system.model.filter.psi.copy_(oracle_filter(data.transform))
+        lens.fit(data.X, true_generator=data.generator, resume=True)
+    elif job.get("score_at"):
+        # stop at each step, score the held-out loss there, go on: the same fit as one run through
+        held = _held_out(job, 4 * cfg.batch_size)
+        for i, step in enumerate(job["score_at"]):
+            lens.fit(data.X, true_generator=data.generator, resume=i > 0, stop_at=step)
+            tau = training_time(lens.trainer_.config, step - 1)
+            scores.append({"step": step, "tau": round(tau, 4), "cos": generator_cosine_similarity(lens.generator_,
+                                                                                                  data.generator),
+                           "loss_now": float(lens.objective(held.X, tau=tau)["total"]),
+                           "loss_1": held_out_total(lens, held)})
         lens.fit(data.X, true_generator=data.generator, resume=True)
     else:
         lens.fit(data.X, true_generator=data.generator)
@@ -212,6 +225,8 @@ def fit_one(job: dict) -> dict:
         **({"data": job["data"]} if job["data"] else {}),
         **({"whiten": job["whiten"]} if job.get("whiten") is not None else {}),
         **({"oracle_filter": True} if job.get("oracle_filter") else {}),
+        # --score-at: held-out loss at the schedule's current τ and at τ = 1 along the way
+        **({"scores": scores} if scores else {}),
         "cos": generator_cosine_similarity(G, data.generator),
         "best_cos": max(h["cosine_similarity"] for h in hist),
         **{f"census_{k}": v for k, v in census.items()},
@@ -363,11 +378,20 @@ def main(argv=None) -> None:
     p.add_argument("--oracle-filter", action="store_true",
                    help="a diagnostic that uses the truth: every fit's filter ψ starts at the hidden basis's "
                         "middle pixel (freeze it with filter_lr_scale); name the settings apart")
+    p.add_argument("--score-at", type=int, nargs="+", default=[],
+                   help="stop each fit after these steps and score it on held-out samples (loss at the current τ "
+                        "and at τ = 1, cos) before going on: the criteria early selection could use")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default=str(REPO / "results" / "lab"))
     p.add_argument("--title", default=None)
     args = p.parse_args(argv)
     settings = args.setting or [("faithful", {})]
+    if args.score_at and args.oracle_filter:
+        p.error("--score-at and --oracle-filter cannot be combined")
+    if any(b <= a for a, b in zip(args.score_at, args.score_at[1:])) or any(
+            s < 1 or s >= args.epochs * args.steps_per_epoch for s in args.score_at):
+        p.error(f"--score-at must be increasing steps between 1 and {args.epochs * args.steps_per_epoch - 1}, "
+                f"got {args.score_at}")
 
     out = Path(args.out) / args.study
     out.mkdir(parents=True, exist_ok=True)
@@ -388,7 +412,7 @@ def main(argv=None) -> None:
                         continue
                     jobs.append(dict(study=args.study, setting=name, overrides=ov, dataset=d, seed=seed,
                                      data_seed=data_seed, dim=N, data=data, whiten=args.whiten,
-                                     oracle_filter=args.oracle_filter,
+                                     oracle_filter=args.oracle_filter, score_at=args.score_at,
                                      profile=args.profile, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
                                      slot=args.slot, hidden_factor=args.hidden_factor, log_every=args.log_every,
                                      code=code))

@@ -154,6 +154,24 @@ def test_lab_settings_keep_commas_inside_brackets_with_their_value():
         parse_setting("kz:tau_dwell")
 
 
+def test_lab_scores_along_the_way_without_changing_the_fit(tmp_path):
+    common = ["benchmarks/small_n_lab.py", "--dim", "7", "--datasets", "gaussian-translation", "--seeds", "0",
+              "--epochs", "2", "--steps-per-epoch", "6", "--slot", "8", "--hidden-factor", "2", "--log-every", "3",
+              "--workers", "1", "--out", str(tmp_path)]
+    _run(*common, "--study", "plain")
+    _run(*common, "--study", "scored", "--score-at", "4", "9")
+    plain, scored = (json.loads((tmp_path / s / "runs.jsonl").read_text().splitlines()[0])
+                     for s in ("plain", "scored"))
+    # stopping, scoring and resuming is the same fit as running through
+    assert scored["generator_full"] == plain["generator_full"] and scored["cos"] == plain["cos"]
+    assert "scores" not in plain and [p["step"] for p in scored["scores"]] == [4, 9]
+    assert all(np.isfinite(p["loss_now"]) and np.isfinite(p["loss_1"]) for p in scored["scores"])
+    assert 0 < scored["scores"][0]["tau"] < scored["scores"][1]["tau"] < 1
+    out = subprocess.run([sys.executable, *common, "--study", "bad", "--score-at", "9", "4"], cwd=repo_root(),
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and "--score-at must be increasing" in out.stderr
+
+
 def test_reproduce_kernels_import_this_checkout(tmp_path, monkeypatch):
     """A kernel started by scripts/reproduce.py imports symlens from the checkout the script is in,
     even when another checkout comes first on the path (an editable install of a second worktree)."""
