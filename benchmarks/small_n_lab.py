@@ -303,6 +303,35 @@ def summarise(rows: list[dict]) -> list[dict]:
     return out
 
 
+def restarts_table(rows: list[dict]) -> str | None:
+    """Markdown: one column per training set (setting, dataset, N, data seed) that several
+    start seeds trained on, one row per start (final cos / held-out loss at τ = 1), and the
+    start the lowest held-out loss keeps (what best-of-k restarts would keep; the truth is
+    only reported).  None when no training set has more than one start."""
+    sets = {}
+    for r in rows:
+        key = (r["setting"], r["dataset"], r["dim"], r.get("data_seed", r["seed"]))
+        sets.setdefault(key, {})[r["seed"]] = r
+    sets = dict(sorted((k, v) for k, v in sets.items() if len(v) > 1))
+    if not sets:
+        return None
+    several = len({k[:3] for k in sets}) > 1
+    names = [(f"{s} {d} N={n} " if several else "") + f"set {ds}" for s, d, n, ds in sets]
+    lines = ["| start | " + " | ".join(names) + " |", "|---|" + "---|" * len(sets)]
+    for start in sorted({seed for fits in sets.values() for seed in fits}):
+        lines.append(f"| {start} | " + " | ".join(
+            f"{fits[start]['cos']:.3f} / {fits[start]['held_out_total']:+.3f}" if start in fits else ""
+            for fits in sets.values()) + " |")
+    kept = [min(fits.values(), key=lambda r: r["held_out_total"]) for fits in sets.values()]
+    lines.append("| kept by the loss | " + " | ".join(f"{r['cos']:.3f} (start {r['seed']})" for r in kept) + " |")
+    lines.append("| best | " + " | ".join(f"{max(r['cos'] for r in fits.values()):.3f}" for fits in sets.values())
+                 + " |")
+    where = ""
+    if not several:
+        setting, dataset, dim, _ = next(iter(sets))
+        where = f"{setting}, {dataset}, N = {dim}; "
+    return "\n".join(lines) + f"\n\n{where}each cell: final cos / held-out loss at τ = 1 (the lowest is kept).\n"
+
 def write_table(rows: list[dict], path: Path, header: str) -> None:
     summ = summarise(rows)
     cols = list(summ[0]) if summ else []
@@ -439,6 +468,9 @@ def main(argv=None) -> None:
         title = args.title or f"{args.study}: final cosine similarity per fit (mean as bar)"
         write_table(rows, out / "table.md", f"# Small-N study `{args.study}`\n\n{title}")
         plot(rows, out / "cos.png", title)
+        restarts = restarts_table(rows)
+        if restarts is not None:
+            (out / "restarts.md").write_text(restarts)
         print((out / "table.md").read_text().split("\n\nPer fit")[0])
 
 

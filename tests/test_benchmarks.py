@@ -172,6 +172,24 @@ def test_lab_scores_along_the_way_without_changing_the_fit(tmp_path):
     assert out.returncode != 0 and "--score-at must be increasing" in out.stderr
 
 
+def test_lab_restarts_table_keeps_the_lowest_held_out_loss_per_training_set():
+    sys.path.insert(0, str(repo_root() / "benchmarks"))
+    from small_n_lab import restarts_table
+
+    def row(seed, data_seed, cos, loss):
+        return {"setting": "a", "dataset": "d", "dim": 7, "seed": seed, "data_seed": data_seed, "cos": cos,
+                "held_out_total": loss}
+
+    rows = [row(0, 1, 0.5, -1.0), row(1, 1, 0.9, -2.0), row(2, 1, 0.95, -1.5), row(0, 2, 0.7, -3.0),
+            row(1, 2, 0.6, -2.5), row(5, 5, 0.99, -9.0)]  # data seed 5 has one start: no column
+    lines = restarts_table(rows).splitlines()
+    assert lines[0] == "| start | set 1 | set 2 |"
+    assert lines[4] == "| 2 | 0.950 / -1.500 |  |"
+    assert lines[5] == "| kept by the loss | 0.900 (start 1) | 0.700 (start 0) |"
+    assert lines[6] == "| best | 0.950 | 0.700 |"
+    assert restarts_table([row(0, 0, 0.5, -1.0), row(1, 1, 0.5, -1.0)]) is None
+
+
 def test_reproduce_kernels_import_this_checkout(tmp_path, monkeypatch):
     """A kernel started by scripts/reproduce.py imports symlens from the checkout the script is in,
     even when another checkout comes first on the path (an editable install of a second worktree)."""
