@@ -209,6 +209,17 @@ class BasisAdam(torch.optim.Optimizer):
                 p.add_(self._from_basis(p, d.double()).to(p.dtype) if rotated else d, alpha=-group["lr"])
         return loss
 
+    def __getstate__(self):
+        # torch's Optimizer pickles only defaults, state and param_groups; the bases must
+        # travel too (fit_best_of moves stopped candidates between worker processes)
+        return {**super().__getstate__(), "_bases": self._bases}
+
+    def __setstate__(self, state):
+        state = dict(state)
+        bases = state.pop("_bases", {})
+        super().__setstate__(state)
+        self._bases = bases
+
     def state_dict(self):
         out = super().state_dict()
         ids = {id(q): i for i, q in enumerate(q for g in self.param_groups for q in g["params"])}

@@ -267,6 +267,35 @@ def test_trainer_sets_the_covariance_basis_at_fit_and_resumes_with_it(tmp_path):
         BatchedTrainer(cfg, 7, seeds=[0, 1])
 
 
+def test_a_pickled_trainer_keeps_its_basis_and_trains_on_alike():
+    # fit_best_of's worker processes send stopped candidates back pickled; the optimiser's
+    # bases must survive, tied to the unpickled parameters
+    import pickle
+
+    X = _small_data()
+    tr = Trainer(_covariance_config(epochs=2), 7, seed=0)
+    tr.fit(X, progress=False, stop_at=4)
+    copy = pickle.loads(pickle.dumps(tr))
+    assert copy.opt_model.basis_of(copy.model.generator.A) is not None
+    assert torch.equal(copy.opt_model.basis_of(copy.model.filter.psi), tr.opt_model.basis_of(tr.model.filter.psi))
+    tr.fit(X, progress=False)
+    copy.fit(X, progress=False)
+    np.testing.assert_array_equal(copy.current_generator(), tr.current_generator())
+
+
+def test_early_selection_in_two_processes_with_the_covariance_basis():
+    from symlens.restarts import fit_best_of
+
+    X = _small_data()
+    kw = dict(recipe="symlens", model_optimizer="adam-covariance", hidden=8, batch_size=14, n_batches=2,
+              padding=3, steps_per_epoch=5, epochs=2)
+    plain = fit_best_of(X, k=2, profile="smoke", seed=0, X_val=X[:28], **kw)
+    early = fit_best_of(X, k=2, profile="smoke", seed=0, X_val=X[:28], select_at=3, keep=1, n_jobs=2, **kw)
+    kept = next(r for r in early.restarts_ if r["finished"])
+    twin = next(r for r in plain.restarts_ if r["seed"] == kept["seed"])
+    assert early.n_steps_ == 10 and kept["held_out_loss"] == pytest.approx(twin["held_out_loss"], abs=1e-5)
+
+
 def test_releasing_a_signed_permutation_basis_is_plain_adam_throughout():
     # Adam is blind to a signed permutation of coordinates, so stepping in one and then
     # releasing it (moments carried over) must trace plain Adam exactly
