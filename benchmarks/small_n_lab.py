@@ -326,11 +326,29 @@ def restarts_table(rows: list[dict]) -> str | None:
     lines.append("| kept by the loss | " + " | ".join(f"{r['cos']:.3f} (start {r['seed']})" for r in kept) + " |")
     lines.append("| best | " + " | ".join(f"{max(r['cos'] for r in fits.values()):.3f}" for fits in sets.values())
                  + " |")
+    # --score-at fits: where the start that ends best ranks by the held-out loss along the way
+    steps = sorted({p["step"] for fits in sets.values() for r in fits.values() for p in r.get("scores", [])})
+    for step in steps:
+        cells = []
+        for fits in sets.values():
+            at = {s: next((p for p in r.get("scores", []) if p["step"] == step), None) for s, r in fits.items()}
+            if any(p is None for p in at.values()):
+                cells.append("")
+                continue
+            best = max(fits, key=lambda s: fits[s]["cos"])
+            ranks = [1 + sum(at[o][key] < at[best][key] for o in fits) for key in ("loss_now", "loss_1")]
+            cells.append(f"{ranks[0]} / {ranks[1]}")
+        tau = next(p["tau"] for fits in sets.values() for r in fits.values() for p in r.get("scores", [])
+                   if p["step"] == step)
+        lines.append(f"| rank of the best at step {step} (τ {tau:.2f}) | " + " | ".join(cells) + " |")
     where = ""
     if not several:
         setting, dataset, dim, _ = next(iter(sets))
         where = f"{setting}, {dataset}, N = {dim}; "
-    return "\n".join(lines) + f"\n\n{where}each cell: final cos / held-out loss at τ = 1 (the lowest is kept).\n"
+    ranks = (" Rank of the best: where the start that ends with the highest cos ranks by the held-out loss at "
+             "that step (1 = lowest), at the schedule's τ then / at τ = 1." if steps else "")
+    return "\n".join(lines) + (f"\n\n{where}each cell: final cos / held-out loss at τ = 1 (the lowest is kept)."
+                               f"{ranks}\n")
 
 def write_table(rows: list[dict], path: Path, header: str) -> None:
     summ = summarise(rows)

@@ -188,6 +188,11 @@ def test_lab_restarts_table_keeps_the_lowest_held_out_loss_per_training_set():
     assert lines[5] == "| kept by the loss | 0.900 (start 1) | 0.700 (start 0) |"
     assert lines[6] == "| best | 0.950 | 0.700 |"
     assert restarts_table([row(0, 0, 0.5, -1.0), row(1, 1, 0.5, -1.0)]) is None
+    # with scores along the way: the best start (cos 0.95, start 2) ranks 2nd by loss_now, 1st by loss_1
+    for seed, now, one in ((0, -1.0, -1.0), (1, -3.0, -2.0), (2, -2.0, -4.0)):
+        rows[seed]["scores"] = [{"step": 5, "tau": 0.25, "loss_now": now, "loss_1": one}]
+    lines = restarts_table(rows).splitlines()
+    assert lines[7] == "| rank of the best at step 5 (τ 0.25) | 2 / 1 |  |"
 
 
 def test_reproduce_kernels_import_this_checkout(tmp_path, monkeypatch):
