@@ -1984,6 +1984,38 @@ finding("C80", "With the Legendre setting and Adam in the covariance basis, best
         f"confirmed if the mean kept cos is at least 0.05 above the single fits' and a kept fit reaches {COS_TARGET}; "
         "partly if only the mean rises by 0.05; refuted otherwise (prediction written before the runs)")
 
+
+def _early_pick(path, base_path):
+    rows, base = _jsonl(path), {(r["data_seed"], r["seed"]): r["cos"] for r in _jsonl(base_path)}
+    same = all(base.get((r["data_seed"], r["seed"])) == r["cos"] for r in rows)
+    sets = {}
+    for r in rows:
+        sets.setdefault(r["data_seed"], {})[r["seed"]] = r
+    parts, first_at_1000 = [], []
+    for d, fits in sorted(sets.items()):
+        best = max(fits, key=lambda s: fits[s]["cos"])
+        ranks = []
+        for p in fits[best]["scores"]:
+            now = {s: next(q["loss_now"] for q in r["scores"] if q["step"] == p["step"]) for s, r in fits.items()}
+            rank = 1 + sum(v < now[best] for v in now.values())
+            ranks.append(f"{rank} at step {p['step']}")
+            if p["step"] == 1000:
+                first_at_1000.append(rank == 1)
+        parts.append(f"training set {d} ({len(fits)} starts, the best {fits[best]['cos']:.3f}, start {best}): it ranks "
+                     + ", ".join(ranks) + " by the held-out loss at the schedule's τ")
+    measured = ("N = 21, legendre-translation, the fits of `init_split` rerun with the held-out loss scored along the "
+                "way (final cos " + ("identical" if same else "NOT identical") + " to `init_split`'s); "
+                + "; ".join(parts))
+    ok = same and len(first_at_1000) == 2 and all(first_at_1000)
+    return measured, "confirmed" if ok else "refuted", _commits(rows)
+
+
+finding("C81", "A start that will converge is recognisable a third of the way through the schedule: at τ ≈ 0.44 "
+        "(step 1 000 of 3 000) the held-out loss ranks it first among eight (N = 21, Legendre).",
+        ["lab/early_pick/runs.jsonl", "lab/init_split/runs.jsonl"], _early_pick,
+        "confirmed if on both training sets with a converging start it has the lowest held-out loss at step 1 000, "
+        "the fits being those of `init_split`; refuted otherwise (prediction written before the runs)")
+
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
     f"- *evidence:* {f['evidence']}" for f in findings)))
@@ -2076,7 +2108,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 77)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 82)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
