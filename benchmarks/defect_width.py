@@ -27,17 +27,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from symlens.analysis import defect_census, smeared_defects  # noqa: E402
+from symlens.generator import crop  # noqa: E402
 from symlens.io import git_sha  # noqa: E402
 from symlens.metrics import generator_cosine_similarity  # noqa: E402
 
 RUNS = REPO / "results" / "cpu" / "03_accuracy" / "runs-symlens"
 CANDIDATES = REPO / "results" / "cpu" / "best_of" / "n33-k2"
-
-
-def crop(G_big: np.ndarray, N: int) -> np.ndarray:
-    """Central (N, N) block of a padded (M, M) generator."""
-    P = (G_big.shape[0] - N) // 2
-    return G_big[P:P + N, P:P + N]
 
 
 def saved_fits() -> list[dict]:
@@ -52,7 +47,7 @@ def saved_fits() -> list[dict]:
         N = a["transform"].shape[0]
         for seed, G_big in zip(a["seeds"], a["generator_full"]):
             fits.append({"source": f"best-of-two {path.name.split('-')[0]}", "dataset": path.parent.name,
-                         "seed": int(seed), "G": crop(G_big, N), "Q": a["transform"], "T": a["true_generator"]})
+                         "seed": int(seed), "G": crop(G_big, (G_big.shape[0] - N) // 2), "Q": a["transform"], "T": a["true_generator"]})
     if not fits:
         raise FileNotFoundError(f"no saved fits under {RUNS} or {CANDIDATES}")
     return fits

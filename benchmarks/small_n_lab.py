@@ -350,6 +350,7 @@ def restarts_table(rows: list[dict]) -> str | None:
     return "\n".join(lines) + (f"\n\n{where}each cell: final cos / held-out loss at τ = 1 (the lowest is kept)."
                                f"{ranks}\n")
 
+
 def write_table(rows: list[dict], path: Path, header: str) -> None:
     summ = summarise(rows)
     cols = list(summ[0]) if summ else []
