@@ -78,13 +78,20 @@ def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, ove
     }
 
 
+def _at_selection(c: dict, r: dict) -> str:
+    """A finished candidate's cos and loss at the early selection, where it was saved."""
+    if "early_cosine_similarity" not in c:
+        return ""
+    return f" ({c['early_cosine_similarity']:.3f}, {c['early_loss']:+.3f} at step {r['select_at']})"
+
+
 def table(records: list[dict], seconds: float) -> str:
     lines = ["| base seed | candidates (seed: cos, held-out loss) | kept seed | kept cos | cos without exit | "
              f"wall s | ≥ 0.95 in {seconds / 60:g} min |", "|---|---|---|---|---|---|---|"]
     for r in sorted(records, key=lambda r: r["base_seed"]):
         cands = "; ".join(f"{c['seed']}: {c['cosine_similarity']:.3f}, " + (
-            f"{c['held_out_loss']:+.3f}" if c["held_out_loss"] is not None else f"dropped ({c['early_loss']:+.3f})")
-            for c in r["candidates"])
+            f"{c['held_out_loss']:+.3f}" + _at_selection(c, r) if c["held_out_loss"] is not None
+            else f"dropped ({c['early_loss']:+.3f})") for c in r["candidates"])
         met = r["cos"] >= 0.95 and r["wall_s"] <= seconds
         lines.append(f"| {r['base_seed']} | {cands} | {r['kept_seed']} | {r['cos']:.3f} | "
                      f"{r['cos_without_exit']:.3f} | {r['wall_s']:.0f} | {'yes' if met else 'no'} |")

@@ -82,7 +82,8 @@ def fit_best_of(
 
     The returned lens carries ``restarts_``: a list of ``{"seed", "held_out_loss",
     "cosine_similarity" (when the truth is given), "chosen"}``; with early selection also
-    ``"early_loss"`` (at ``select_at``) and ``"finished"``, and a dropped candidate's
+    ``"early_loss"`` (at ``select_at``) and ``"finished"`` (and, with the truth given,
+    ``"early_cosine_similarity"`` at ``select_at``), and a dropped candidate's
     ``held_out_loss`` is None and its cosine similarity that of step ``select_at``.
     """
     if int(k) != k or k < 1:
@@ -117,6 +118,8 @@ def fit_best_of(
         started = run([(s, int(select_at)) for s in seeds])
         tau = training_time(started[0].trainer_.config, int(select_at) - 1)
         early = {lens.seed: lens.objective(X_val, tau=tau)["total"] for lens in started}
+        early_cos = ({lens.seed: generator_cosine_similarity(lens.generator_, true_generator) for lens in started}
+                     if true_generator is not None else {})
         going_on = set(sorted(early, key=early.get)[: int(keep)])
         finished = iter(run([lens for lens in started if lens.seed in going_on]))
         lenses = [next(finished) if lens.seed in going_on else lens for lens in started]
@@ -129,6 +132,8 @@ def fit_best_of(
         rec = {"seed": s, "held_out_loss": loss}
         if early:
             rec.update(early_loss=early[s], finished=done)
+            if early_cos:
+                rec["early_cosine_similarity"] = early_cos[s]
         if true_generator is not None:
             rec["cosine_similarity"] = generator_cosine_similarity(lens.generator_, true_generator)
         if lens.trainer_.end_snap is not None:  # snap_end: agreement, whether G changed, cos before

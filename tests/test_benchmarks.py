@@ -626,6 +626,10 @@ def test_best_of_target_with_early_selection_records_the_dropped(tmp_path):
     assert finished[0]["early_loss"] == min(c["early_loss"] for c in rec["candidates"])
     assert sum("dropped" in line for line in (out / "table.md").read_text().splitlines()) == 1
     assert "the 1 lowest held-out losses at step 4 finished" in (out / "table.md").read_text()
+    # the kept one's cos at the selection is saved and shown beside its final cos
+    kept = finished[0]
+    assert 0 <= kept["early_cosine_similarity"] <= 1
+    assert f"({kept['early_cosine_similarity']:.3f}, {kept['early_loss']:+.3f} at step 4)" in (out / "table.md").read_text()
 
 
 def test_entropy_weights_reads_each_arm_of_the_weight_studies(tmp_path):

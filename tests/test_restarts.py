@@ -8,6 +8,7 @@ import pytest
 
 from symlens.data import make_dataset
 from symlens.lens import SymmetryLens
+from symlens.metrics import generator_cosine_similarity
 from symlens.restarts import (best_of_record, early_choice, fit_best_of, saved_best_of, selection_statistics,
                               split_validation)
 
@@ -106,6 +107,10 @@ def test_early_selection_finishes_the_same_fits_as_uninterrupted_ones():
     for a, b in zip(plain.restarts_, early.restarts_):
         assert b["held_out_loss"] == a["held_out_loss"] and b["cosine_similarity"] == a["cosine_similarity"]
     np.testing.assert_array_equal(early.generator_, plain.generator_)
+    # the cos at the stop is that of a fit trained to that step alone
+    for r in early.restarts_:
+        alone = SymmetryLens("smoke", seed=r["seed"], **cfg).fit(d.X, stop_at=3)
+        assert r["early_cosine_similarity"] == generator_cosine_similarity(alone.generator_, d.generator)
     # the same in two worker processes: a candidate stopped in one process finishes in another
     spawned = fit_best_of(d.X, k=2, profile="smoke", seed=0, X_val=held.X, true_generator=d.generator,
                           select_at=3, keep=1, n_jobs=2, **cfg)
