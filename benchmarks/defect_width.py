@@ -47,7 +47,8 @@ def saved_fits() -> list[dict]:
         N = a["transform"].shape[0]
         for seed, G_big in zip(a["seeds"], a["generator_full"]):
             fits.append({"source": f"best-of-two {path.name.split('-')[0]}", "dataset": path.parent.name,
-                         "seed": int(seed), "G": crop(G_big, (G_big.shape[0] - N) // 2), "Q": a["transform"], "T": a["true_generator"]})
+                         "seed": int(seed), "G": crop(G_big, (G_big.shape[0] - N) // 2),
+                         "Q": a["transform"], "T": a["true_generator"]})
     if not fits:
         raise FileNotFoundError(f"no saved fits under {RUNS} or {CANDIDATES}")
     return fits
