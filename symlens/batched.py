@@ -97,6 +97,8 @@ class BatchedTrainer:
         cfg, step = self.config, self.step
         if xs.shape[0] != self.n_runs:
             raise ValueError(f"xs holds {xs.shape[0]} batches but there are {self.n_runs} runs")
+        for t in self.trainers:
+            t.branch_streams(step)
         sigma, tau = scheduled(cfg, step, self.opt_model, self.opt_est, self.device)
         # per run, in Trainer's order: the model pass's noise, then the estimator pass's
         noise = [(t._noise(sigma), t._noise(sigma)) for t in self.trainers]

@@ -258,6 +258,14 @@ class LensConfig:
     # exit pixel, and at N = 7 a chain closed inside the window scores at most 0.926
     # (convergence page, "snapping the finished chain").  None: never (faithful)
     snap_end: float | None = None
+    # at this step, reseed every random stream the rest of the fit draws from (the input
+    # noise of both subsystems, the generator kicks, the batch order) from (seed,
+    # branch_step, branch_seed): fits that differ only in branch_seed share every step before
+    # branch_step and are independent continuations after it.  A tool for asking how much of
+    # a fit's end is decided by then (convergence page, "one start, several ends"), not a
+    # change to the method.  None: never (faithful)
+    branch_step: int | None = None
+    branch_seed: int = 0
     # bookkeeping
     log_every: int = 100
     checkpoint_every: int = 1_000
@@ -295,6 +303,14 @@ class LensConfig:
         if self.seriate_max_gain is not None and not self.seriate_max_gain > 0.01:
             raise ValueError(f"seriate_max_gain must exceed the 1 % bar a seriation needs (0.01), "
                              f"got {self.seriate_max_gain!r}")
+        if self.branch_step is not None and not (int(self.branch_step) == self.branch_step >= 1
+                                                 and self.branch_step < self.fit_steps):
+            raise ValueError(f"branch_step must be None or a step between 1 and {self.fit_steps - 1} "
+                             f"(the fit's last), got {self.branch_step!r}")
+        if not int(self.branch_seed) == self.branch_seed >= 0:
+            raise ValueError(f"branch_seed must be an integer >= 0, got {self.branch_seed!r}")
+        if self.branch_seed and self.branch_step is None:
+            raise ValueError(f"branch_seed={self.branch_seed!r} needs branch_step (the step to branch at)")
         taus = self.seriate_tau
         if not all(0.0 < t <= 1.0 for t in taus) or list(taus) != sorted(set(taus)):
             raise ValueError(f"seriate_tau must be increasing training times in (0, 1], got {taus!r}")
@@ -381,11 +397,13 @@ RECIPES: dict[str, dict] = {
     "faithful": dict(centring="scalar", filter_norm="free", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                      model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0,
                      filter_lr_scale=1.0, generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=(),
-                     seriate_max_gain=None, whiten=None, snap_end=None),
+                     seriate_max_gain=None, whiten=None, snap_end=None, branch_step=None,
+                    branch_seed=0),
     "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0,
                     filter_lr_scale=1.0, generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=(0.8,),
-                    seriate_max_gain=0.1, whiten=None, snap_end=None),
+                    seriate_max_gain=0.1, whiten=None, snap_end=None, branch_step=None,
+                    branch_seed=0),
 }
 
 _LOSS_FIELDS = {f.name for f in fields(LossConfig)} - {"variant"}

@@ -80,9 +80,10 @@ def tune_cpu_allocator() -> bool:
     return ok
 
 
-def _stream_seed(seed: int, stream: int) -> int:
-    """Independent, reproducible seeds for the init, noise and batch-order streams."""
-    return int(np.random.SeedSequence([seed, stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
+def _stream_seed(seed: int, stream: int, *branch: int) -> int:
+    """Independent, reproducible seeds for the init, noise and batch-order streams (and,
+    with ``branch`` = (branch_step, branch_seed), for their continuations after a branch)."""
+    return int(np.random.SeedSequence([seed, stream, *branch]).generate_state(1, dtype=np.uint64)[0] >> 1)
 
 
 class LensSystem(nn.Module):
@@ -216,6 +217,17 @@ class Trainer:
     def _noise(self, sigma: float) -> torch.Tensor:
         return (sigma * torch.randn(self.dim, generator=self.noise_rng)).to(self.device)
 
+    def branch_streams(self, step: int) -> None:
+        """At ``config.branch_step`` (before that step's draws), reseed the input-noise and
+        generator-kick streams from (seed, branch_step, branch_seed); the batch order follows
+        in :meth:`_batch_indices`.  Any other step: nothing."""
+        cfg = self.config
+        if cfg.branch_step is None or step != cfg.branch_step:
+            return
+        branch = (cfg.branch_step, cfg.branch_seed)
+        self.noise_rng.manual_seed(_stream_seed(self.seed, 1, *branch))
+        self.generator_rng.manual_seed(_stream_seed(self.seed, 3, *branch))
+
     def train_step(self, x: torch.Tensor):
         """One simultaneous update on the batch x (B, N).  Returns (ModelLoss, estimator loss)."""
         if self._in_covariance_basis(self.step) and self.opt_model.basis_of(self.model.generator.A) is None:
@@ -231,6 +243,7 @@ class Trainer:
 
     def _train_step(self, x: torch.Tensor):
         step = self.step
+        self.branch_streams(step)
         sigma, tau_t = scheduled(self.config, step, self.opt_model, self.opt_est, self.device)
         try:
             terms, est = self._losses(x, self._noise(sigma), self._noise(sigma), tau_t)
@@ -307,13 +320,16 @@ class Trainer:
     # ------------------------------------------------------------------ data feed
     def _batch_indices(self, n: int, step: int) -> np.ndarray:
         """Sample indices of the batch used at ``step``: passes over the fixed training set,
-        reshuffled at each pass by a generator seeded with (seed, pass)."""
-        B = self.config.batch_size
+        reshuffled at each pass by a generator seeded with (seed, pass), and from
+        ``config.branch_step`` on with (seed, pass, branch_step, branch_seed)."""
+        cfg = self.config
+        B = cfg.batch_size
         per_pass = n // B
         p, k = divmod(step, per_pass)
-        if self._perm_pass != (n, p):
-            self._perm = np.random.default_rng([self.seed, 2, p]).permutation(n)
-            self._perm_pass = (n, p)
+        branch = (cfg.branch_step, cfg.branch_seed) if cfg.branch_step is not None and step >= cfg.branch_step else ()
+        if self._perm_pass != (n, p, branch):
+            self._perm = np.random.default_rng([self.seed, 2, p, *branch]).permutation(n)
+            self._perm_pass = (n, p, branch)
         return self._perm[k * B : (k + 1) * B]
 
     # ------------------------------------------------------------------ reporting

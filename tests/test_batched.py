@@ -33,7 +33,8 @@ def _shift(n=N):
 @pytest.mark.parametrize("options", [{}, {"centring": "component", "filter_norm": "unit"},
                                      {"model_optimizer": "adam-tensorwise"}, {"generator_noise": 1.0},
                                      {"centring": "component", "whiten": 0.1},
-                                     {"alpha_end": 0.0, "alpha_fade_tau": 0.2}])
+                                     {"alpha_end": 0.0, "alpha_fade_tau": 0.2},
+                                     {"branch_step": 3, "branch_seed": 2}])
 def test_stacked_fits_equal_independent_fits(options):
     # ground truth: each seed fitted alone by a plain Trainer on its own data, on the plain
     # autograd path that BatchedTrainer vmaps (the fused path is compared with it in test_fused.py)

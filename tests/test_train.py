@@ -419,3 +419,66 @@ def test_tune_cpu_allocator_is_idempotent():
     assert first in (True, False) and tune_cpu_allocator() == first
     if sys.platform.startswith("linux") and "glibc" in " ".join(platform.libc_ver()):
         assert first  # mallopt accepted both settings
+
+
+def _params(tr):
+    return {k: v.detach().clone() for k, v in tr.system.named_parameters()}
+
+
+def _same(a, b):
+    return all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_branched_fit_shares_every_step_before_the_branch_and_none_after():
+    # ground truth: the unbranched fit stopped at the branch step, and the seeds' own streams
+    X = _X()
+    plain = Trainer(_cfg(), N, seed=1).fit(X, progress=False, stop_at=4)
+    ends = {}
+    for b in (1, 2):
+        tr = Trainer(_cfg(branch_step=4, branch_seed=b), N, seed=1).fit(X, progress=False, stop_at=4)
+        assert _same(_params(tr), _params(plain))  # nothing branched yet
+        tr.fit(X, progress=False)
+        ends[b] = _params(tr)
+    plain.fit(X, progress=False)
+    assert not _same(ends[1], _params(plain)) and not _same(ends[1], ends[2])
+    again = Trainer(_cfg(branch_step=4, branch_seed=1), N, seed=1).fit(X, progress=False)
+    assert _same(_params(again), ends[1])  # a branch is reproducible
+
+
+def test_branch_seed_0_still_branches():
+    # a set branch_step reseeds whatever the branch_seed, so 0 is a branch of its own
+    X = _X()
+    plain = Trainer(_cfg(), N, seed=1).fit(X, progress=False)
+    zero = Trainer(_cfg(branch_step=4), N, seed=1).fit(X, progress=False)
+    assert not _same(_params(zero), _params(plain))
+
+
+def test_the_batch_order_branches_at_the_branch_step_and_stays_a_reshuffle():
+    n, B = N * 8, N * 4  # two batches per pass
+    plain = Trainer(_cfg(), N, seed=1)
+    br = Trainer(_cfg(branch_step=5), N, seed=1)
+    before = [br._batch_indices(n, s) for s in range(5)]
+    assert all(np.array_equal(a, plain._batch_indices(n, s)) for s, a in enumerate(before))
+    after = [br._batch_indices(n, s) for s in (6, 7)]  # the pass of steps 6-7, all after the branch
+    assert sorted(np.concatenate(after)) == list(range(n))
+    assert not all(np.array_equal(a, plain._batch_indices(n, s)) for s, a in zip((6, 7), after))
+    assert all(len(a) == B for a in after)
+
+
+def test_a_branched_fit_resumes_from_a_checkpoint_after_the_branch_exactly(tmp_path):
+    cfg = _cfg(branch_step=3, branch_seed=5, generator_noise=1.0)
+    straight = Trainer(cfg, N, seed=4).fit(_X(), progress=False)
+    Trainer(cfg, N, seed=4).fit(_X(), progress=False, checkpoint_dir=tmp_path, stop_at=5)
+    again = Trainer(cfg, N, seed=4)
+    again.load_checkpoint(tmp_path)
+    again.fit(_X(), progress=False)
+    assert _same(_params(again), _params(straight))
+
+
+@pytest.mark.parametrize("bad, match", [(dict(branch_step=0), "branch_step"), (dict(branch_step=8), "branch_step"),
+                                        (dict(branch_step=2.5), "branch_step"),
+                                        (dict(branch_step=2, branch_seed=-1), "branch_seed"),
+                                        (dict(branch_seed=3), "needs branch_step")])
+def test_bad_branch_settings_are_refused(bad, match):
+    with pytest.raises(ValueError, match=match):
+        _cfg(**bad)
