@@ -17,8 +17,10 @@ each candidate's whole training state (model, estimators, optimisers, random str
 also saved, as ``<out>/seed<s>-checkpoints/seed<c>/checkpoint.pt`` for candidate seed c, so
 that training can be continued from where the fit ended.  With ``--select-at S --keep m``
 every candidate trains to step S and only the m lowest held-out losses there (at the
-schedule's current τ) are finished (``fit_best_of``'s early selection).  Wall seconds are the whole call: k fits
-(``--jobs`` at a time, in worker processes), plus the selection.
+schedule's current τ) are finished (``fit_best_of``'s early selection); ``--branches B``
+finishes each of them in B continuations, the plain one and B − 1 with their random streams
+reseeded at step S, and keeps the lowest final held-out loss among them.  Wall seconds are
+the whole call: k fits (``--jobs`` at a time, in worker processes), plus the selection.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from symlens.restarts import fit_best_of  # noqa: E402
 
 def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, overrides: dict,
         jobs: int = 1, checkpoints: Path | None = None, select_at: int | None = None,
-        keep: int = 1) -> tuple[dict, dict]:
+        keep: int = 1, branches: int = 1) -> tuple[dict, dict]:
     """Fit best of k on data seed ``seed``; returns (the candidates' arrays, the record).
     ``checkpoints``: a folder to save each candidate's training state in (one sub-folder
     ``seed<c>`` per candidate seed c)."""
@@ -56,7 +58,7 @@ def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, ove
     t0 = time.perf_counter()
     lens = fit_best_of(data.X, k=k, profile=profile, seed=seed, true_generator=data.generator,
                        n_jobs=jobs, progress=False, keep_candidates=True, select_at=select_at, keep=keep,
-                       **overrides)
+                       branches=branches, **overrides)
     wall = time.perf_counter() - t0
     for c in lens.candidates_ if checkpoints is not None else []:
         c.trainer_.save_checkpoint(checkpoints / f"seed{c.seed}")
@@ -66,7 +68,8 @@ def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, ove
               "true_generator": data.generator, "transform": data.transform}
     return arrays, {
         "dataset": name, "dim": dim, "samples": int(data.X.shape[0]), "base_seed": seed, "k": k, "jobs": jobs,
-        "select_at": select_at, "keep": keep if select_at is not None else k, "data": data_kw, "overrides": overrides,
+        "select_at": select_at, "keep": keep if select_at is not None else k,
+        **({"branches": branches} if branches > 1 else {}), "data": data_kw, "overrides": overrides,
         "candidates": lens.restarts_,
         "kept_seed": lens.seed,
         "cos": generator_cosine_similarity(lens.generator_, data.generator),
@@ -82,7 +85,10 @@ def _at_selection(c: dict, r: dict) -> str:
     """A finished candidate's cos and loss at the early selection, where it was saved."""
     if "early_cosine_similarity" not in c:
         return ""
-    return f" ({c['early_cosine_similarity']:.3f}, {c['early_loss']:+.3f} at step {r['select_at']})"
+    text = f" ({c['early_cosine_similarity']:.3f}, {c['early_loss']:+.3f} at step {r['select_at']})"
+    if "branches" in c:  # every continuation's end: cos (held-out loss)
+        text += " → " + ", ".join(f"{b['cosine_similarity']:.3f} ({b['held_out_loss']:+.3f})" for b in c["branches"])
+    return text
 
 
 def table(records: list[dict], seconds: float) -> str:
@@ -105,6 +111,9 @@ def table(records: list[dict], seconds: float) -> str:
               + f" steps per fit), best of {r0['k']}"
               + (f", the {r0['keep']} lowest held-out losses at step {r0['select_at']} finished"
                  if r0.get("select_at") else "")
+              + (f", each in {r0['branches']} continuations (the plain one first, the others with their "
+                 f"random streams reseeded at step {r0['select_at']}), the lowest final held-out loss kept"
+                 if r0.get("branches", 1) > 1 else "")
               + (f", {r0['jobs']} fits at a time" if r0.get("jobs", 1) > 1 else ", one fit at a time") + "; "
               f"hardware {prov['hardware']}, torch {prov['torch']}, code "
               + ", ".join(sorted({r['provenance']['git'] for r in records})) + "."]
@@ -128,6 +137,8 @@ def main(argv=None) -> None:
     p.add_argument("--select-at", type=int, default=None,
                    help="early selection: train every candidate to this step, finish only the --keep best")
     p.add_argument("--keep", type=int, default=1, help="candidates finished after --select-at")
+    p.add_argument("--branches", type=int, default=1,
+                   help="with --select-at: continuations of each finished candidate (fit_best_of's branches)")
     p.add_argument("--checkpoints", action="store_true",
                    help="also save each candidate's training state under <out>/seed<s>-checkpoints/")
     args = p.parse_args(argv)
@@ -138,7 +149,7 @@ def main(argv=None) -> None:
     data_kw, overrides = key_values(args.data), key_values(args.set)
     for s in [] if args.table_only else args.seeds:
         arrays, rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides, args.jobs,
-                          out / f"seed{s}-checkpoints" if args.checkpoints else None, args.select_at, args.keep)
+                          out / f"seed{s}-checkpoints" if args.checkpoints else None, args.select_at, args.keep, args.branches)
         np.savez_compressed(out / f"seed{s}-candidates.npz", **arrays)
         (out / f"seed{s}.json").write_text(json.dumps(to_plain(rec), indent=1) + "\n")
         print(f"base seed {s}: kept {rec['kept_seed']}, cos {rec['cos']:.3f} in {rec['wall_s']:.0f} s", flush=True)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import warnings
 from dataclasses import replace
@@ -182,6 +183,24 @@ class SymmetryLens:
         lens._trainer = trainer
         lens._mean, lens._std = _centring_statistics(trainer.prepare(X), trainer.config.centring)
         return lens
+
+    def branched(self, branch_seed: int, checkpoint_dir: str | os.PathLike | None = None) -> "SymmetryLens":
+        """A copy of this part-way fit (e.g. one stopped with ``fit(..., stop_at=s)``) that
+        goes on as branch ``branch_seed``: its random streams (input noise, generator kicks,
+        batch order) reseeded from here (:meth:`~symlens.train.Trainer.branch`).  Continue
+        it with ``fit(X, resume=True)``; this lens is left as it was.  Branches of one fit
+        with different seeds share every step so far and are independent continuations
+        after it (a symlens option, not in the paper).  ``checkpoint_dir``: the copy's own
+        (this lens's would be overwritten by a different fit), written at once so that a
+        later process can continue the branch; None: none."""
+        trainer = self._fitted()
+        twin = copy.deepcopy(self)
+        twin._trainer.branch(branch_seed)
+        twin.config = replace(twin.config, branch_step=trainer.step, branch_seed=int(branch_seed))
+        twin.checkpoint_dir = checkpoint_dir
+        if checkpoint_dir is not None:
+            twin._trainer.save_checkpoint(checkpoint_dir)
+        return twin
 
     # ------------------------------------------------------------------ results
     def _fitted(self) -> Trainer:

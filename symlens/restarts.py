@@ -58,7 +58,7 @@ def _task(task, profile, lens_kwargs: dict, X, true_generator, threads: int | No
 def fit_best_of(
     X, k: int = 3, profile="cpu", seed: int = 0, X_val=None, validation_fraction: float = 0.1,
     true_generator=None, n_jobs: int = 1, keep_candidates: bool = False, select_at: int | None = None,
-    keep: int = 1, **lens_kwargs,
+    keep: int = 1, branches: int = 1, **lens_kwargs,
 ) -> SymmetryLens:
     """Fit k lenses with seeds ``seed, seed + 1, ..., seed + k - 1`` and return the one with
     the lowest held-out objective (:meth:`SymmetryLens.objective`, τ = 1).
@@ -78,13 +78,21 @@ def fit_best_of(
         schedule's current τ, and finish only the ``keep`` lowest; the final choice among
         those is by the held-out loss at τ = 1 as usual.  None: every candidate runs to the
         end.  A finished candidate is the same fit as one trained without the stop.
+    branches : with ``select_at``, finish each kept candidate in this many continuations
+        (a symlens option, not in the paper): the plain one and ``branches - 1`` branched
+        ones (:meth:`SymmetryLens.branched`, branch seeds 1, 2, ...: the random streams
+        reseeded at ``select_at``), and let the one with the lowest held-out loss at τ = 1
+        stand for the candidate.  1: the plain continuation alone.
     lens_kwargs : passed to :class:`SymmetryLens` (``recipe``, ``device``, overrides, ...).
 
     The returned lens carries ``restarts_``: a list of ``{"seed", "held_out_loss",
     "cosine_similarity" (when the truth is given), "chosen"}``; with early selection also
     ``"early_loss"`` (at ``select_at``) and ``"finished"`` (and, with the truth given,
     ``"early_cosine_similarity"`` at ``select_at``), and a dropped candidate's
-    ``held_out_loss`` is None and its cosine similarity that of step ``select_at``.
+    ``held_out_loss`` is None and its cosine similarity that of step ``select_at``.  With
+    ``branches`` > 1 a finished candidate's record also lists its continuations as
+    ``"branches"``: ``{"branch_seed" (0: the plain one), "held_out_loss",
+    "cosine_similarity"}``, the record's own values being the kept continuation's.
     """
     if int(k) != k or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
@@ -109,8 +117,13 @@ def fit_best_of(
             raise ValueError(f"keep must be an integer from 1 to k = {k}, got {keep!r}")
         if lens_kwargs.get("checkpoint_dir") is not None:
             raise ValueError("early selection keeps its candidates in memory: pass no checkpoint_dir")
+    if int(branches) != branches or branches < 1:
+        raise ValueError(f"branches must be a positive integer, got {branches!r}")
+    if branches > 1 and select_at is None:
+        raise ValueError("branches continue the candidates from select_at: pass select_at too")
     run = partial(_run_all, n_jobs=int(n_jobs), profile=profile, lens_kwargs=lens_kwargs, X=X,
                   true_generator=true_generator)
+    branch_records: dict[int, list[dict]] = {}
     if select_at is None:
         lenses = run([(s, None) for s in seeds])
         early = {}
@@ -121,8 +134,14 @@ def fit_best_of(
         early_cos = ({lens.seed: generator_cosine_similarity(lens.generator_, true_generator) for lens in started}
                      if true_generator is not None else {})
         going_on = set(sorted(early, key=early.get)[: int(keep)])
-        finished = iter(run([lens for lens in started if lens.seed in going_on]))
-        lenses = [next(finished) if lens.seed in going_on else lens for lens in started]
+        kept = [lens for lens in started if lens.seed in going_on]
+        B = int(branches)
+        ends = run([lens if b == 0 else lens.branched(b) for lens in kept for b in range(B)])
+        finished = {}
+        for i, lens in enumerate(kept):
+            finished[lens.seed], branch_records[lens.seed] = _best_continuation(
+                ends[i * B:(i + 1) * B], X_val, true_generator)
+        lenses = [finished.get(lens.seed, lens) for lens in started]
     best, records, candidates = None, [], []
     for s, lens in zip(seeds, lenses):
         if keep_candidates:  # otherwise each lens but the best is dropped as soon as it is scored
@@ -136,6 +155,8 @@ def fit_best_of(
                 rec["early_cosine_similarity"] = early_cos[s]
         if true_generator is not None:
             rec["cosine_similarity"] = generator_cosine_similarity(lens.generator_, true_generator)
+        if len(branch_records.get(s, ())) > 1:
+            rec["branches"] = branch_records[s]
         if lens.trainer_.end_snap is not None:  # snap_end: agreement, whether G changed, cos before
             rec["end_snap"] = lens.trainer_.end_snap
         records.append(rec)
@@ -147,6 +168,18 @@ def fit_best_of(
     if keep_candidates:
         best[1].candidates_ = candidates
     return best[1]
+
+
+def _best_continuation(ends: list[SymmetryLens], X_val, true_generator) -> tuple[SymmetryLens, list[dict]]:
+    """The continuation (finished lenses of one candidate, the plain one first) with the
+    lowest held-out loss at τ = 1, and one record per continuation."""
+    recs = []
+    for b, lens in enumerate(ends):
+        rec = {"branch_seed": b, "held_out_loss": lens.objective(X_val)["total"]}
+        if true_generator is not None:
+            rec["cosine_similarity"] = generator_cosine_similarity(lens.generator_, true_generator)
+        recs.append(rec)
+    return ends[min(range(len(ends)), key=lambda b: recs[b]["held_out_loss"])], recs
 
 
 def _run_all(tasks: list, n_jobs: int, profile, lens_kwargs: dict, X, true_generator) -> list[SymmetryLens]:

@@ -228,6 +228,19 @@ class Trainer:
         self.noise_rng.manual_seed(_stream_seed(self.seed, 1, *branch))
         self.generator_rng.manual_seed(_stream_seed(self.seed, 3, *branch))
 
+    def branch(self, branch_seed: int) -> None:
+        """Continue from here as branch ``branch_seed``: set ``config.branch_step`` to the
+        current step, so every random stream the rest of the fit draws from is reseeded
+        from (seed, step, branch_seed) (:class:`~symlens.config.LensConfig`).  A fit branches
+        once, after its first step and before its last."""
+        if self.config.branch_step is not None:
+            raise ValueError(f"this fit already branched at step {self.config.branch_step} "
+                             f"(branch_seed {self.config.branch_seed})")
+        if not 1 <= self.step < self.config.fit_steps:
+            raise ValueError(f"a fit branches after its first step and before its last ({self.config.fit_steps}); "
+                             f"this one is at step {self.step}")
+        self.config = replace(self.config, branch_step=self.step, branch_seed=int(branch_seed))
+
     def train_step(self, x: torch.Tensor):
         """One simultaneous update on the batch x (B, N).  Returns (ModelLoss, estimator loss)."""
         if self._in_covariance_basis(self.step) and self.opt_model.basis_of(self.model.generator.A) is None:

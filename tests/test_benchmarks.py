@@ -698,3 +698,20 @@ def test_chain_pace_reads_steps_from_the_rows_centroids():
     # a row halfway between pixels 1 and 2 sits at 1.5: steps 1 0.5 0.5 1 (rows 0, 1, 1.5, 2, 3)
     half = np.array([eye[0], eye[1], (eye[1] + eye[2]) / np.sqrt(2), eye[2], eye[3]])
     assert ls.chain_pace(half) == {"uneven": pytest.approx(0.25), "folds": 0}
+
+
+def test_best_of_target_with_branches_records_every_continuation(tmp_path):
+    out = tmp_path / "gaussian-dst"
+    _run("benchmarks/best_of_target.py", "--profile", "smoke", "--dim", "7", "--dataset", "gaussian-dst",
+         "--seeds", "0", "--k", "2", "--select-at", "4", "--keep", "1", "--branches", "2", "--out", str(out),
+         "--set", "epochs=2", "steps_per_epoch=4", "n_batches=10", "hidden=8", "log_every=2")
+    rec = json.loads((out / "seed0.json").read_text())
+    assert rec["branches"] == 2
+    kept = next(c for c in rec["candidates"] if c["finished"])
+    ends = kept["branches"]
+    assert [b["branch_seed"] for b in ends] == [0, 1]
+    assert kept["held_out_loss"] == min(b["held_out_loss"] for b in ends)
+    assert rec["cos"] == pytest.approx(min(ends, key=lambda b: b["held_out_loss"])["cosine_similarity"], abs=1e-9)
+    text = (out / "table.md").read_text()
+    assert "each in 2 continuations" in text
+    assert " → " + ", ".join(f"{b['cosine_similarity']:.3f} ({b['held_out_loss']:+.3f})" for b in ends) in text

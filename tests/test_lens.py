@@ -191,3 +191,27 @@ def test_objective_scores_the_transform_of_held_out_samples(recipe):
         (lens.config.loss.gamma, "resolution"), (lens.config.loss.delta, "information"))), rel=1e-5)
     with pytest.raises(ValueError, match="fewer than one batch"):
         lens.objective(Xh[:10])
+
+
+def test_a_branched_copy_continues_as_the_fit_with_that_branch_set_from_the_start(tmp_path):
+    # ground truth: the fit configured with branch_step/branch_seed from step 0
+    cfg = get_profile("smoke", epochs=2, steps_per_epoch=5, hidden=8, batch_size=N * 4, n_batches=2, padding=3)
+    d = _data()
+    kw = dict(seed=2, device="cpu", progress=False)
+    part = SymmetryLens(cfg, **kw).fit(d.X, stop_at=4)
+    before = part.generator_.copy()
+    twin = part.branched(3, checkpoint_dir=tmp_path)
+    assert twin.n_steps_ == part.n_steps_ == 4 and part.trainer_.config.branch_step is None
+    twin.fit(d.X, resume=True)
+    configured = SymmetryLens(cfg, branch_step=4, branch_seed=3, **kw).fit(d.X)
+    np.testing.assert_array_equal(twin.generator_, configured.generator_)
+    np.testing.assert_array_equal(part.generator_, before)  # the original is left where it was
+    again = SymmetryLens(cfg, branch_step=4, branch_seed=3, checkpoint_dir=tmp_path, **kw)  # a new process
+    again.fit(d.X, resume=True)
+    np.testing.assert_array_equal(again.generator_, configured.generator_)
+    with pytest.raises(ValueError, match="already branched at step 4"):
+        twin.branched(1)
+    with pytest.raises(ValueError, match="before its last"):
+        SymmetryLens(cfg, **kw).fit(d.X).branched(1)
+    with pytest.raises(NotFittedError):
+        SymmetryLens(cfg, **kw).branched(1)

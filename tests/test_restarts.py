@@ -169,3 +169,30 @@ def test_early_choice_on_hand_made_scores():
         early_choice(early, final, keep=4)
     with pytest.raises(ValueError, match="keep"):
         early_choice(early, final, keep=0)
+
+
+def test_branches_finish_the_kept_candidate_in_several_continuations_and_keep_the_lowest():
+    # ground truth: each continuation is a fit trained alone with branch_step = select_at and
+    # its branch_seed set from the start (branch 0: the plain fit)
+    d = make_dataset("gaussian-dst", N * 40, dim=N, seed=0)
+    held = make_dataset("gaussian-dst", N * 8, dim=N, seed=5)
+    cfg = dict(TINY, steps_per_epoch=6)
+    lens = fit_best_of(d.X, k=2, profile="smoke", seed=0, X_val=held.X, true_generator=d.generator,
+                       select_at=3, keep=1, branches=3, **cfg)
+    kept = next(r for r in lens.restarts_ if r["finished"])
+    assert [b["branch_seed"] for b in kept["branches"]] == [0, 1, 2]
+    for b in kept["branches"]:
+        branch = {} if b["branch_seed"] == 0 else dict(branch_step=3, branch_seed=b["branch_seed"])
+        alone = SymmetryLens("smoke", seed=kept["seed"], **cfg, **branch).fit(d.X)
+        assert b["held_out_loss"] == pytest.approx(alone.objective(held.X)["total"], abs=1e-6)
+        assert b["cosine_similarity"] == pytest.approx(generator_cosine_similarity(alone.generator_, d.generator),
+                                                       abs=1e-6)
+    lowest = min(kept["branches"], key=lambda b: b["held_out_loss"])
+    assert kept["held_out_loss"] == lowest["held_out_loss"] and lens.objective(held.X)["total"] == lowest["held_out_loss"]
+    assert len({b["held_out_loss"] for b in kept["branches"]}) == 3  # three different fits
+    dropped = next(r for r in lens.restarts_ if not r["finished"])
+    assert "branches" not in dropped
+    for bad, match in ((dict(branches=0), "branches"), (dict(branches=1.5), "branches"),
+                       (dict(branches=2), "pass select_at")):
+        with pytest.raises(ValueError, match=match):
+            fit_best_of(d.X, k=2, profile="smoke", X_val=held.X, **cfg, **bad)
