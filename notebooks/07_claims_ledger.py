@@ -2178,6 +2178,51 @@ finding("C87", "A picked start's end is still a draw after step 750 (τ 0.29; N 
         f"{COS_TARGET} on a set none of eight starts reached it on; partly if one of the two holds; refuted if "
         "neither (prediction written before the runs)")
 
+def _n33_branches(root):
+    recs = [rec for _, rec in saved_best_of(root)]
+    if not recs:
+        return "no saved results", "not tested", ""
+    parts, wide = [], 0
+    for r in recs:
+        c = next(c for c in r["candidates"] if c.get("branches"))
+        ends = [b["cosine_similarity"] for b in c["branches"]]
+        wide += max(ends) - min(ends) > 0.10
+        parts.append(f"{r['dataset']} {r['base_seed']}: start {c['seed']} picked at step {r['select_at']} (cos "
+                     f"{c['early_cosine_similarity']:.3f} there), its {len(ends)} continuations (the plain one first) "
+                     "end " + ", ".join(f"{e:.3f}" for e in ends) + f"; kept {r['cos']:.3f} in {r['wall_s']:.0f} s")
+    measured = ("N = 33, the `cpu` defaults (the run meant the Legendre setting and omitted it), "
+                "`fit_best_of(k=4, select_at=1500, keep=1, branches=4)`: " + "; ".join(parts))
+    return measured, "confirmed" if wide == len(recs) else "partly" if wide else "refuted", _commits(recs)
+
+
+finding("C88", "At N = 33 a picked Legendre start's end is still a draw after the selection at step 1 500: "
+        "continuations reseeded there spread by more than 0.10.",
+        ["cpu/best_of/n33-branches"], _n33_branches,
+        "confirmed if the continuations of every picked start spread by more than 0.10; partly if some do; "
+        "refuted if none (prediction written before the run)")
+
+def _k4_legendre(root):
+    recs = [rec for _, rec in saved_best_of(root)]
+    if not recs:
+        return "no saved results", "not tested", ""
+    parts = []
+    for r in recs:
+        kept = next(c for c in r["candidates"] if c["seed"] == r["kept_seed"])
+        parts.append(f"{r['dataset']} {r['base_seed']}: kept start {r['kept_seed']} (cos "
+                     f"{kept['early_cosine_similarity']:.3f} at step {r['select_at']}) at {r['cos']:.3f} in "
+                     f"{r['wall_s']:.0f} s")
+    met = selection_statistics(recs, target=COS_TARGET)["met"]
+    measured = ("N = 33, the `cpu` defaults, `fit_best_of(k=4, select_at=1500, keep=1, n_jobs=2)`: " + "; ".join(parts)
+                + f"; {met} of {len(recs)} meet the target")
+    return measured, "confirmed" if met >= 2 else "partly" if met else "refuted", _commits(recs)
+
+
+finding("C89", "With the `cpu` defaults, four starts kept by the held-out loss at step 1 500 (τ 0.49) meet the "
+        "N = 33 target on Legendre training sets.",
+        ["cpu/best_of/n33-early-k4-legendre"], _k4_legendre,
+        f"confirmed if at least two sets keep a fit ≥ {COS_TARGET} within 900 s; partly if one does; refuted if none "
+        "(prediction written before the runs)")
+
 display(Markdown("\n\n".join(
     f"**{f['id']} · {f['verdict']}.** {f['finding']}\n\n- *measured:* {f['measured']}\n- *rule:* {f['rule']}\n"
     f"- *evidence:* {f['evidence']}" for f in findings)))
@@ -2270,7 +2315,7 @@ assert sum(counts.values()) == len(ledger)
 assert all(c["verdict"] == "reproduced" for c in ledger if c["id"].endswith("-exact"))  # identities hold
 assert len(differences) == 17 and all(len(r) == 4 for r in differences)
 assert all(c["profile"] in results.PROFILE_ORDER for c in ledger if c["source"] != "—")
-assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 88)]
+assert [f["id"] for f in findings] == [f"C{i}" for i in range(1, 90)]
 assert all(f["verdict"] in {"confirmed", "partly", "refuted", "not tested"} for f in findings)
 assert all(f["measured"].startswith("no saved results") == (f["verdict"] == "not tested") for f in findings)
 print(f"{len(ledger)} claims, {len(findings)} findings, {len(differences)} differences")
