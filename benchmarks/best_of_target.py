@@ -149,7 +149,8 @@ def main(argv=None) -> None:
     data_kw, overrides = key_values(args.data), key_values(args.set)
     for s in [] if args.table_only else args.seeds:
         arrays, rec = one(args.dataset, args.profile, args.dim, s, args.k, data_kw, overrides, args.jobs,
-                          out / f"seed{s}-checkpoints" if args.checkpoints else None, args.select_at, args.keep, args.branches)
+                          out / f"seed{s}-checkpoints" if args.checkpoints else None, args.select_at, args.keep,
+                          args.branches)
         np.savez_compressed(out / f"seed{s}-candidates.npz", **arrays)
         (out / f"seed{s}.json").write_text(json.dumps(to_plain(rec), indent=1) + "\n")
         print(f"base seed {s}: kept {rec['kept_seed']}, cos {rec['cos']:.3f} in {rec['wall_s']:.0f} s", flush=True)

@@ -398,7 +398,7 @@ RECIPES: dict[str, dict] = {
                      model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=1.0,
                      filter_lr_scale=1.0, generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=(),
                      seriate_max_gain=None, whiten=None, snap_end=None, branch_step=None,
-                    branch_seed=0),
+                     branch_seed=0),
     "symlens": dict(centring="component", filter_norm="unit", tau_start=0.0, tau_clock="lr", tau_dwell=1.0,
                     model_optimizer="adam", recentre_filter_every=0, estimator_lr_scale=4.0,
                     filter_lr_scale=1.0, generator_noise=0.0, tau_dwell_band=TAU_DWELL_BAND, reach_tau=0.0, seriate_tau=(0.8,),

@@ -123,7 +123,9 @@ def fit_best_of(
         raise ValueError("branches continue the candidates from select_at: pass select_at too")
     run = partial(_run_all, n_jobs=int(n_jobs), profile=profile, lens_kwargs=lens_kwargs, X=X,
                   true_generator=true_generator)
+    # a kept candidate's continuations, and the held-out loss of the one that stands for it
     branch_records: dict[int, list[dict]] = {}
+    scored: dict[int, float] = {}
     if select_at is None:
         lenses = run([(s, None) for s in seeds])
         early = {}
@@ -139,15 +141,15 @@ def fit_best_of(
         ends = run([lens if b == 0 else lens.branched(b) for lens in kept for b in range(B)])
         finished = {}
         for i, lens in enumerate(kept):
-            finished[lens.seed], branch_records[lens.seed] = _best_continuation(
-                ends[i * B:(i + 1) * B], X_val, true_generator)
+            b, branch_records[lens.seed] = _best_continuation(ends[i * B:(i + 1) * B], X_val, true_generator)
+            finished[lens.seed], scored[lens.seed] = ends[i * B + b], branch_records[lens.seed][b]["held_out_loss"]
         lenses = [finished.get(lens.seed, lens) for lens in started]
     best, records, candidates = None, [], []
     for s, lens in zip(seeds, lenses):
         if keep_candidates:  # otherwise each lens but the best is dropped as soon as it is scored
             candidates.append(lens)
         done = lens.n_steps_ == total
-        loss = lens.objective(X_val)["total"] if done else None
+        loss = scored[s] if s in scored else lens.objective(X_val)["total"] if done else None
         rec = {"seed": s, "held_out_loss": loss}
         if early:
             rec.update(early_loss=early[s], finished=done)
@@ -170,16 +172,16 @@ def fit_best_of(
     return best[1]
 
 
-def _best_continuation(ends: list[SymmetryLens], X_val, true_generator) -> tuple[SymmetryLens, list[dict]]:
-    """The continuation (finished lenses of one candidate, the plain one first) with the
-    lowest held-out loss at τ = 1, and one record per continuation."""
+def _best_continuation(ends: list[SymmetryLens], X_val, true_generator) -> tuple[int, list[dict]]:
+    """Among the continuations (finished lenses of one candidate, the plain one first), the
+    index of the one with the lowest held-out loss at τ = 1, and one record per continuation."""
     recs = []
     for b, lens in enumerate(ends):
         rec = {"branch_seed": b, "held_out_loss": lens.objective(X_val)["total"]}
         if true_generator is not None:
             rec["cosine_similarity"] = generator_cosine_similarity(lens.generator_, true_generator)
         recs.append(rec)
-    return ends[min(range(len(ends)), key=lambda b: recs[b]["held_out_loss"])], recs
+    return min(range(len(ends)), key=lambda b: recs[b]["held_out_loss"]), recs
 
 
 def _run_all(tasks: list, n_jobs: int, profile, lens_kwargs: dict, X, true_generator) -> list[SymmetryLens]:

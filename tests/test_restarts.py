@@ -188,7 +188,8 @@ def test_branches_finish_the_kept_candidate_in_several_continuations_and_keep_th
         assert b["cosine_similarity"] == pytest.approx(generator_cosine_similarity(alone.generator_, d.generator),
                                                        abs=1e-6)
     lowest = min(kept["branches"], key=lambda b: b["held_out_loss"])
-    assert kept["held_out_loss"] == lowest["held_out_loss"] and lens.objective(held.X)["total"] == lowest["held_out_loss"]
+    assert kept["held_out_loss"] == lowest["held_out_loss"]
+    assert lens.objective(held.X)["total"] == lowest["held_out_loss"]
     assert len({b["held_out_loss"] for b in kept["branches"]}) == 3  # three different fits
     dropped = next(r for r in lens.restarts_ if not r["finished"])
     assert "branches" not in dropped
