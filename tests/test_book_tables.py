@@ -258,3 +258,35 @@ def test_status_judges_the_training_paths_of_figs_16_17(bt, tree):
     path("gaussian-dst", 0, 0.97)
     path("gaussian-dst", 1, 0.50)           # gap 0.47: the second seed's path is another one
     assert row()["verdict"] == "not yet" and "gaussian-dst (2 seeds) gap 0.47" in row()["evidence"]
+
+
+def _best_of_record(root: Path, study: str, dataset: str, seed: int, cos: float, wall_s: float, config: dict,
+                    dim: int = 33) -> None:
+    d = root / "results" / "cpu" / "best_of" / study / dataset
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"seed{seed}.json").write_text(json.dumps({
+        "dataset": dataset, "dim": dim, "base_seed": seed, "k": 4, "select_at": 1500, "keep": 1, "data": {},
+        "overrides": {}, "cos": cos, "wall_s": wall_s, "candidates": [], "config": config,
+        "provenance": {"git": "abc1234"}}))
+
+
+def test_restarts_of_the_recipe_as_it_stands_are_counted_per_training_set(bt, tmp_path):
+    from symlens.config import get_profile
+
+    recipe = get_profile("cpu", recipe="symlens").for_dim(33).to_dict()
+    older = {k: v for k, v in recipe.items() if k != "branch_step"}  # saved before the option existed
+    _best_of_record(tmp_path, "s1", "gaussian-dst", 0, 0.97, 600, recipe)      # met
+    _best_of_record(tmp_path, "s2", "gaussian-dst", 0, 0.97, 1000, recipe)     # too slow
+    _best_of_record(tmp_path, "s1", "gaussian-dst", 1, 0.90, 500, recipe)      # too low
+    _best_of_record(tmp_path, "s3", "gaussian-dst", 1, 0.96, 500, older)       # met
+    _best_of_record(tmp_path, "s4", "gaussian-dst", 2, 0.99, 500, {**recipe, "alpha": 3.0})  # another method
+    _best_of_record(tmp_path, "s5", "gaussian-dst", 3, 0.99, 500, recipe, dim=21)          # another size
+    found = bt.recipe_restarts(tmp_path, "cpu")
+    assert sorted(found) == ["gaussian-dst"] and sorted(found["gaussian-dst"]) == [0, 1]
+    assert [s for s, _ in found["gaussian-dst"][0]] == ["s1", "s2"]
+    assert bt.restarts_evidence(found["gaussian-dst"]).endswith(
+        "2 of 2 training sets met the target in a call, 2 of 4 calls")
+    table = bt.restarts_table(tmp_path, "cpu")
+    assert "2 of 2 training sets have a call" in table
+    assert "**0.970** (k 4 at 1500, 600 s, `s1`); 0.970 (k 4 at 1500, 1000 s, `s2`)" in table
+    assert bt.restarts_table(tmp_path / "empty", "cpu") == ""
