@@ -278,6 +278,7 @@ def recipe_restarts(root: Path, profile: str, recipe: str = "symlens") -> dict:
     from symlens.data import dataset_config
 
     found: dict = {}
+    wanted: dict = {}  # dim -> the recipe's configuration at that size
     for study in sorted((root / "results" / profile / "best_of").glob("*/")):
         for _, rec in saved_best_of(study):
             ds, dim = rec["dataset"], int(rec["dim"])
@@ -286,8 +287,9 @@ def recipe_restarts(root: Path, profile: str, recipe: str = "symlens") -> dict:
                     continue
             except ValueError:  # not a dataset of the paper's
                 continue
-            want = comparable_config(get_profile(profile, recipe=recipe).for_dim(dim).to_dict())
-            if comparable_config(rec["config"]) == want:
+            if dim not in wanted:
+                wanted[dim] = comparable_config(get_profile(profile, recipe=recipe).for_dim(dim).to_dict())
+            if comparable_config(rec["config"]) == wanted[dim]:
                 found.setdefault(ds, {}).setdefault(int(rec["base_seed"]), []).append((study.name, rec))
     return found
 
