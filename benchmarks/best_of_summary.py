@@ -36,7 +36,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from symlens.io import git_sha  # noqa: E402
-from symlens.restarts import best_of_record, is_finished, saved_best_of, selection_statistics  # noqa: E402
+from symlens.restarts import (best_of_record, is_finished, meets_target, saved_best_of,  # noqa: E402
+                              selection_statistics)
 
 SCORES = ("refit", "recentred")
 
@@ -147,7 +148,7 @@ def summary(records: list[dict], single: Path | None, scores: dict, seconds: flo
                 cells.append(f"{cos[k]:.3f}")
             else:
                 cells.append("–")
-        ok = r["cos"] >= 0.95 and r["wall_s"] <= seconds
+        ok = meets_target(r, seconds=seconds)
         done = [c["cosine_similarity"] for c in cands if is_finished(c)]
         cells += [f"{max(done):.3f}", f"{r['wall_s']:.0f}", "yes" if ok else "no"]
         lines.append("| " + " | ".join(cells) + " |")

@@ -43,7 +43,7 @@ from symlens.config import get_profile  # noqa: E402
 from symlens.data import make_dataset  # noqa: E402
 from symlens.io import git_sha, provenance, to_plain  # noqa: E402
 from symlens.metrics import cosine_without_exit, generator_cosine_similarity  # noqa: E402
-from symlens.restarts import fit_best_of  # noqa: E402
+from symlens.restarts import fit_best_of, meets_target  # noqa: E402
 
 
 def one(name: str, profile: str, dim: int, seed: int, k: int, data_kw: dict, overrides: dict,
@@ -98,10 +98,10 @@ def table(records: list[dict], seconds: float) -> str:
         cands = "; ".join(f"{c['seed']}: {c['cosine_similarity']:.3f}, " + (
             f"{c['held_out_loss']:+.3f}" + _at_selection(c, r) if c["held_out_loss"] is not None
             else f"dropped ({c['early_loss']:+.3f})") for c in r["candidates"])
-        met = r["cos"] >= 0.95 and r["wall_s"] <= seconds
+        met = meets_target(r, seconds=seconds)
         lines.append(f"| {r['base_seed']} | {cands} | {r['kept_seed']} | {r['cos']:.3f} | "
                      f"{r['cos_without_exit']:.3f} | {r['wall_s']:.0f} | {'yes' if met else 'no'} |")
-    met = sum(r["cos"] >= 0.95 and r["wall_s"] <= seconds for r in records)
+    met = sum(meets_target(r, seconds=seconds) for r in records)
     r0 = records[0]
     prov = r0["provenance"]
     lines += ["", f"{met} of {len(records)} base seeds meet the target. {r0['dataset']}, N = {r0['dim']}, "

@@ -197,3 +197,14 @@ def test_branches_finish_the_kept_candidate_in_several_continuations_and_keep_th
                        (dict(branches=2), "pass select_at")):
         with pytest.raises(ValueError, match=match):
             fit_best_of(d.X, k=2, profile="smoke", X_val=held.X, **cfg, **bad)
+
+
+def test_meets_target_needs_both_the_cos_and_the_time_inclusive():
+    from symlens.restarts import meets_target
+
+    assert meets_target({"cos": 0.95, "wall_s": 900.0})            # both bounds are inclusive
+    assert not meets_target({"cos": 0.949, "wall_s": 100.0})
+    assert not meets_target({"cos": 0.99, "wall_s": 900.5})
+    assert meets_target({"cos": 0.96, "wall_s": 290.0}, seconds=300.0)
+    assert not meets_target({"cos": 0.96, "wall_s": 310.0}, seconds=300.0)
+    assert not meets_target({"cos": 0.96, "wall_s": 100.0}, target=0.99)
